@@ -14,11 +14,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from _machine import machine, rate  # noqa: E402
+from _machine import machine, rate
 
-from gateway.samples import generate_one  # noqa: E402
-from gateway.xml.dossier import parse_document  # noqa: E402
-from gateway.xml.validate import validate  # noqa: E402
+from gateway.samples import generate_one
+from gateway.xml.dossier import parse_document
+from gateway.xml.validate import validate
 
 
 def main() -> int:

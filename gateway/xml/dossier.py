@@ -29,7 +29,7 @@ STANDALONE_ROOTS = {
 _LEGACY_4210_ROOTS = frozenset(
     {"DSACH_CHI_TIET_THUOC", "DSACH_CHI_TIET_DVKT", "DSACH_CHI_TIET_CLS", "DSACH_CHI_TIET_DIEN_BIEN_BENH"}
 )
-_B64_WHITESPACE = re.compile(rb"\s+")
+_B64_WHITESPACE = b" \t\r\n\f\v"
 
 
 class DocumentKind(enum.Enum):
@@ -156,7 +156,8 @@ def _unpack_file(
     if content_el is None or not (content_el.text or "").strip():
         # The envelope XSD reports the missing/empty NOIDUNGFILE; nothing to decode.
         return InnerFile(hoso, position, table, line, b"", None, None)
-    encoded = _B64_WHITESPACE.sub(b"", (content_el.text or "").encode("ascii", "replace"))
+    # HIS wrap base64 in lines; bytes.translate drops the whitespace far faster than a regex.
+    encoded = (content_el.text or "").encode("ascii", "replace").translate(None, _B64_WHITESPACE)
     if len(encoded) * 3 // 4 > limits.max_body_bytes:
         raise XmlInputError(
             "xml.too_large", f"{where}: inner document larger than {limits.max_body_bytes} bytes"

@@ -142,6 +142,9 @@ def parse_bytes(
     if not data.strip():
         raise XmlInputError("xml.empty", f"{what}: empty document")
     data = check_encoding(data, what)
+    if _prolog_has_doctype(data):
+        # Refuse before libxml2 reads the internal subset at all (entity bombs live there).
+        raise XmlInputError("xml.dtd", f"{what}: a DOCTYPE is not allowed", line=1)
     try:
         tree = etree.fromstring(data, parser or _PARSER).getroottree()
     except etree.XMLSyntaxError as exc:
@@ -161,6 +164,25 @@ def parse_bytes(
     return tree
 
 
+def _prolog_has_doctype(data: bytes) -> bool:
+    """True when a DOCTYPE appears before the root element (after the declaration, PIs and
+    comments that may precede it)."""
+    position = 0
+    while True:
+        start = data.find(b"<", position)
+        if start < 0:
+            return False
+        if data.startswith(b"<?", start):
+            end = data.find(b"?>", start)
+        elif data.startswith(b"<!--", start):
+            end = data.find(b"-->", start)
+        else:
+            return data.startswith(b"<!DOCTYPE", start)
+        if end < 0:
+            return False
+        position = end + 2
+
+
 def _has_entity_refs(root: etree._Element) -> bool:
     # Without a DTD an undeclared entity is a syntax error, so this only fires on the
     # predefined-looking references libxml2 keeps as nodes; cheap insurance.
@@ -173,7 +195,7 @@ def _syntax_error(exc: etree.XMLSyntaxError, what: str) -> XmlInputError:
     message = str(exc.msg or exc)
     line = exc.lineno if isinstance(exc.lineno, int) else None
     lowered = message.lower()
-    if "excessive depth" in lowered or "depth" in lowered and "nest" in lowered:
+    if "excessive depth" in lowered or ("depth" in lowered and "nest" in lowered):
         return XmlInputError("xml.depth", f"{what}: nesting too deep ({message})", line=line)
     if "entity" in lowered and ("amplification" in lowered or "loop" in lowered or "huge" in lowered):
         return XmlInputError("xml.entity", f"{what}: entity expansion refused ({message})", line=line)

@@ -177,12 +177,12 @@ def _validate_hoso(
 
 def _validate_file(item: InnerFile, schema_set: SchemaSet, problems: ProblemList) -> list[Record] | None:
     """Schema-check one inner table; returns its records, or None when it cannot be read."""
-    where = dict(hoso=item.hoso, table=item.table or "envelope", line=item.line)
+    table = item.table or "envelope"
     if item.problem is not None:
         code, message, line = item.problem
         if code.startswith("xml."):
             code = f"envelope.NOIDUNGFILE.{code.split('.', 1)[1]}"
-        problems.add(Problem(code, message, field="NOIDUNGFILE", **{**where, "line": line or item.line}))
+        problems.add(Problem(code, message, hoso=item.hoso, table=table, field="NOIDUNGFILE", line=line or item.line))
         return None
     if item.root is None:
         return None  # empty NOIDUNGFILE: the envelope schema reported it
@@ -194,9 +194,11 @@ def _validate_file(item: InnerFile, schema_set: SchemaSet, problems: ProblemList
             Problem(
                 "envelope.LOAIHOSO.mismatch",
                 f"LOAIHOSO says {item.table} but the document's root is <{item.root.tag}>, not <{spec.root_element}>",
+                hoso=item.hoso,
+                table=table,
                 field="LOAIHOSO",
+                line=item.line,
                 value=item.table,
-                **where,
             )
         )
         return None

@@ -15,7 +15,11 @@ from collections.abc import Iterator
 from lxml import etree
 
 from gateway.xml.report import Problem
+from gateway.xml.schemagen import PATTERNS
 from gateway.xml.tables import FieldSpec, TableSpec
+
+# The XSD patterns (anchored by XSD semantics; simple enough to mean the same in Python's re).
+_COMPILED = {name: re.compile(pattern) for name, pattern in PATTERNS.items() if pattern is not None}
 
 _ELEMENT = re.compile(r"Element '([^']+)'")
 _INDEX = re.compile(r"^(.*)\[(\d+)\]$")
@@ -63,25 +67,32 @@ def value_problem(
     ma_lk: str | None, line: int | None,
 ) -> Problem:
     """The problem for a field whose value the schema refused."""
-    where = dict(hoso=hoso, table=table, record=record, ma_lk=ma_lk, field=field.name, line=line)
     if not value:
-        return Problem(f"{table}.{field.name}.required", f"{field.name} is required and is empty", **where)
+        rule, message, shown = "required", f"{field.name} is required and is empty", None
+    elif field.max_length is not None and len(value) > field.max_length:
+        rule, shown = "length", value
+        message = f"{field.name} is longer than its maximum of {field.max_length} characters"
+    elif field.code_list:
+        rule, message, shown = "code", f"{field.name} must be one of {', '.join(field.code_list)}", value
+    else:
+        expected = _FORMAT_WORDS.get(field.format, "a value of the documented form")
+        rule, message, shown = "format", f"{field.name} must be {expected}", value
+    return Problem(
+        f"{table}.{field.name}.{rule}", message, hoso=hoso, table=table, record=record,
+        ma_lk=ma_lk, field=field.name, line=line, value=shown,
+    )
+
+
+def value_is_valid(field: FieldSpec, value: str) -> bool:
+    """Whether `value` satisfies the field's simple type (the same facets the XSD has)."""
+    if not value:
+        return not field.required
     if field.max_length is not None and len(value) > field.max_length:
-        return Problem(
-            f"{table}.{field.name}.length",
-            f"{field.name} is longer than its maximum of {field.max_length} characters",
-            value=value,
-            **where,
-        )
-    if field.code_list:
-        return Problem(
-            f"{table}.{field.name}.code",
-            f"{field.name} must be one of {', '.join(field.code_list)}",
-            value=value,
-            **where,
-        )
-    expected = _FORMAT_WORDS.get(field.format, "a value of the documented form")
-    return Problem(f"{table}.{field.name}.format", f"{field.name} must be {expected}", value=value, **where)
+        return False
+    if field.code_list is not None and value not in field.code_list:
+        return False
+    pattern = _COMPILED.get(field.format)
+    return pattern is None or pattern.fullmatch(value) is not None
 
 
 def structure_problems(
@@ -92,7 +103,10 @@ def structure_problems(
     ma_lk = _ma_lk(record)
     seen: set[str] = set()
     last_order = 0
-    base = dict(hoso=hoso, table=spec.name, record=index, ma_lk=ma_lk)
+
+    def problem(code: str, message: str, tag: str, line: int | None) -> Problem:
+        return Problem(code, message, hoso=hoso, table=spec.name, record=index, ma_lk=ma_lk, field=tag, line=line)
+
     for child in record:
         tag = child.tag
         if not isinstance(tag, str):
@@ -102,29 +116,31 @@ def structure_problems(
             continue
         field = known.get(tag)
         if field is None:
-            yield Problem(f"{spec.name}.{tag}.unexpected", f"{tag} is not a field of {spec.name}", field=tag, line=line, **base)
+            yield problem(f"{spec.name}.{tag}.unexpected", f"{tag} is not a field of {spec.name}", tag, line)
             continue
         if tag in seen:
-            yield Problem(f"{spec.name}.{tag}.duplicate", f"{tag} appears more than once in one record", field=tag, line=line, **base)
+            yield problem(f"{spec.name}.{tag}.duplicate", f"{tag} appears more than once in one record", tag, line)
             continue
         seen.add(tag)
+        value = (child.text or "").strip()
+        if not value_is_valid(field, value):
+            # libxml2 stops checking a record's values at its first structural error.
+            yield value_problem(field, value, table=spec.name, hoso=hoso, record=index, ma_lk=ma_lk, line=line)
         if field.order < last_order:
-            yield Problem(
+            yield problem(
                 f"{spec.name}.{tag}.order",
                 f"{tag} is out of order: the fields of {spec.name} must follow the order of the regulation's table",
-                field=tag,
-                line=line,
-                **base,
+                tag,
+                line,
             )
         last_order = max(last_order, field.order)
     for field in spec.fields:
         if field.required and field.name not in seen:
-            yield Problem(
+            yield problem(
                 f"{spec.name}.{field.name}.required",
                 f"{field.name} is required and is missing",
-                field=field.name,
-                line=record.sourceline,
-                **base,
+                field.name,
+                record.sourceline,
             )
 
 
@@ -138,7 +154,10 @@ def map_errors(
         name_match = _ELEMENT.search(entry.message)
         element_name = name_match.group(1) if name_match else ""
         path = entry.path or ""
-        nodes = tree.xpath(path) if path.startswith("/") else []
+        try:
+            nodes = tree.xpath(path) if path.startswith("/") else []
+        except etree.XPathError:  # e.g. a prefixed element of an unknown namespace
+            nodes = []
         element = nodes[0] if nodes and isinstance(nodes[0], etree._Element) else None
         index = _record_index(path, spec)
         if entry.type_name in _STRUCTURAL or element_name not in known:

@@ -18,7 +18,7 @@ class Record:
     index: int  # 1-based within its table
     line: int | None
     values: dict[str, str]
-    lines: dict[str, int]
+    element: etree._Element | None = None  # for locating a field's line only when reporting
 
     @property
     def ma_lk(self) -> str | None:
@@ -30,7 +30,10 @@ class Record:
 
     def line_of(self, field: str) -> int | None:
         """The line of the field's element, else the record's line."""
-        return self.lines.get(field, self.line)
+        child = self.element.find(field) if self.element is not None else None
+        if child is not None and child.sourceline is not None:
+            return int(child.sourceline)
+        return self.line
 
 
 def extract_records(root: etree._Element, spec: TableSpec, hoso: int | None) -> list[Record]:
@@ -43,13 +46,10 @@ def extract_records(root: etree._Element, spec: TableSpec, hoso: int | None) -> 
     records = []
     for index, element in enumerate(elements, start=1):
         values: dict[str, str] = {}
-        lines: dict[str, int] = {}
-        for child in element:
+        for child in element.iterchildren(etree.Element):
             tag = child.tag
-            if not isinstance(tag, str) or tag in values:
-                continue
-            values[tag] = (child.text or "").strip()
-            if child.sourceline is not None:
-                lines[tag] = child.sourceline
-        records.append(Record(spec.name, hoso, index, element.sourceline, values, lines))
+            if tag not in values:  # a duplicate is reported by the schema check; first one wins
+                text = child.text
+                values[tag] = text.strip() if text else ""
+        records.append(Record(spec.name, hoso, index, element.sourceline, values, element))
     return records
