@@ -16,7 +16,7 @@ from gateway.samples import generate
 from gateway.xml.validate import validate
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `demo` to the CLI."""
     parser = subparsers.add_parser("demo", help="generate sample dossiers, validate them, print the report")
     parser.add_argument("--out", type=Path, default=Path("demo-out"), help="where the samples go (default %(default)s)")

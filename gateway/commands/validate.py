@@ -11,7 +11,7 @@ from gateway.xml.report import Report
 from gateway.xml.validate import DEFAULT_VERSION, validate
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `validate` to the CLI."""
     parser = subparsers.add_parser(
         "validate",
