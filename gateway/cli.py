@@ -17,6 +17,8 @@ COMMAND_MODULES = (
     "gateway.commands.validate",
     "gateway.commands.samples",
     "gateway.commands.demo",
+    "gateway.signing.commands",
+    "adapters.portal.commands",
 )
 
 
