@@ -15,7 +15,6 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 from _machine import machine, rate
-
 from gateway.samples import generate_one
 from gateway.xml.dossier import parse_document
 from gateway.xml.validate import validate
