@@ -16,8 +16,8 @@ import asyncio
 import hashlib
 import os
 import random
-import statistics
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -26,7 +26,6 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(__file__))
 
 from _machine import machine
-
 from gateway.outbox import DocumentType, OutboxSettings, Submission, open_store
 from gateway.samples import generate_one
 

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "gateway.commands.demo",
     "gateway.signing.commands",
     "adapters.portal.commands",
+    "gateway.outbox.commands",
 )
 
 
