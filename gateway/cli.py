@@ -20,6 +20,9 @@ COMMAND_MODULES = (
     "gateway.signing.commands",
     "adapters.portal.commands",
     "gateway.outbox.commands",
+    "gateway.delivery.commands",
+    "gateway.commands.serve",
+    "gateway.commands.reconcile",
 )
 
 

@@ -1,0 +1,278 @@
+"""Benchmark of `gateway reconcile` on synthetic data, with its floor and its accuracy.
+
+For each size (records per side): generate the inputs once (DuckDB SQL, cached as Parquet
+under --cache), then alternately measure
+
+- the floor: DuckDB reading both inputs and inner-joining them on the 12-digit ID, every
+  column carried through the join (the least any reconciliation must do), same threads and
+  memory limit;
+- the reconciliation: `gateway reconcile` in a child process, wall time, peak memory (the
+  child's own peak RSS, and the peak sum of PSS over it and its worker processes, sampled);
+
+and score the output against the generator's ground truth (a seed the tests never use).
+Prints a markdown table for BENCHMARKS.md and the extrapolation to 91 million.
+
+    .venv/bin/python bench/reconcile.py                      # 1M and 10M, Parquet inputs
+    .venv/bin/python bench/reconcile.py --sizes 1000000 --input-format csv
+    .venv/bin/python bench/reconcile.py --sizes 1000000 --every-kind 0.05
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gateway.reconcile.model import INSURED_COLUMNS, POPULATION_COLUMNS  # noqa: E402
+from gateway.reconcile.score import Accuracy, score  # noqa: E402
+from gateway.reconcile.synth import DEFAULT_RATES, SynthFiles, SynthSpec, every_kind, write  # noqa: E402
+
+BENCH_SEED = 20261124  # never used by the tests
+NATIONAL = 91_000_000
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def generate(spec: SynthSpec, cache: Path, fmt: str) -> SynthFiles:
+    directory = cache / f"{spec.key}-{fmt}-duckdb{duckdb.__version__}"
+    files = SynthFiles(
+        directory / f"insured.{fmt}", directory / f"population.{fmt}", directory / "truth.parquet"
+    )
+    if all(p.exists() for p in (files.insured, files.population, files.truth)):
+        return files
+    started = time.perf_counter()
+    print(
+        f"generating {spec.citizens:,} x {spec.insured_count:,} ({fmt}) into {directory} ...",
+        file=sys.stderr,
+    )
+    made = write(spec, directory, fmt)
+    print(f"  generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return made
+
+
+def _source(path: Path) -> str:
+    if path.suffix == ".csv":
+        return f"read_csv('{path}', header = true, all_varchar = true)"
+    return f"read_parquet('{path}')"
+
+
+def floor_seconds(files: SynthFiles, threads: int, memory_limit: str) -> tuple[float, float]:
+    """The floor, two ways: (read both inputs and inner-join them on the ID with every column
+    carried through the join, the result reduced to one row; the same join materialized as a
+    table). Same threads and memory limit as the run."""
+    touched = " + ".join(
+        [f"strlen(i.{c})" for c in (*INSURED_COLUMNS, "ma_dkbd")]
+        + [f"strlen(p.{c})" for c in POPULATION_COLUMNS]
+    )
+    join = f"FROM {_source(files.insured)} i JOIN {_source(files.population)} p ON i.so_cccd = p.so_dinh_danh"
+    con = duckdb.connect(
+        config={"threads": threads, "memory_limit": memory_limit, "preserve_insertion_order": False}
+    )
+    try:
+        started = time.perf_counter()
+        con.execute(f"SELECT count(*), sum({touched}) {join}").fetchall()
+        reduced = time.perf_counter() - started
+        started = time.perf_counter()
+        con.execute(f"CREATE TEMP TABLE joined AS SELECT i.*, p.* EXCLUDE (so_dinh_danh) {join}")
+        materialized = time.perf_counter() - started
+        return reduced, materialized
+    finally:
+        con.close()
+
+
+def _tree_pss_kib(root: int) -> int:
+    """PSS of a process and its descendants (KiB), from /proc."""
+    pids, total = [root], 0
+    try:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int((entry / "stat").read_text().split(") ", 1)[1].split()[1]) == root:
+                        pids.append(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        for pid in pids:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+    except OSError:
+        pass
+    return total
+
+
+@dataclass(frozen=True)
+class RunResult:
+    seconds: float
+    peak_rss_mib: float
+    peak_tree_pss_mib: float
+
+
+def run_reconcile(
+    files: SynthFiles, out: Path, threads: int, memory_limit: str, fmt: str
+) -> RunResult:
+    code = (
+        "import sys, argparse; from gateway.commands import reconcile as r; p = argparse.ArgumentParser(); "
+        "r.register(p.add_subparsers()); a = p.parse_args(sys.argv[1:]); sys.exit(a.handler(a))"
+    )
+    argv = [
+        sys.executable, "-c", code, "reconcile", "--insured", str(files.insured), "--population", str(files.population),
+        "--out", str(out), "--threads", str(threads), "--memory-limit", memory_limit, "--no-progress", "--format", fmt,
+    ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], _tree_pss_kib(child.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = child.communicate()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if child.returncode != 0:
+        raise SystemExit(f"gateway reconcile failed ({child.returncode}):\n{stderr}\n{stdout}")
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return RunResult(seconds, max(rss, before) / 1024, peak[0] / 1024)
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    profile: str
+    input_format: str
+    floor: float
+    floor_materialized: float
+    run: RunResult
+    accuracy: Accuracy
+    discrepant_share: float
+
+
+def bench(size: int, args: argparse.Namespace) -> Row:
+    rates = every_kind(args.every_kind) if args.every_kind else DEFAULT_RATES
+    spec = SynthSpec(citizens=size, seed=BENCH_SEED, rates=rates)
+    files = generate(spec, args.cache, args.input_format)
+    out = args.cache / f"out-{size}"
+    floors, runs = [], []
+    for _ in range(args.repeat):
+        floors.append(floor_seconds(files, args.threads, args.memory_limit))
+        runs.append(run_reconcile(files, out, args.threads, args.memory_limit, args.output_format))
+    accuracy = score(out / f"reconciliation.{args.output_format}", files.truth)
+    share = duckdb.sql(f"SELECT avg((kind <> 'none')::INT) FROM '{files.truth}'").fetchall()[0][0]
+    best = min(runs, key=lambda r: r.seconds)
+    return Row(
+        size,
+        f"every kind {args.every_kind:.0%}" if args.every_kind else "default",
+        args.input_format,
+        statistics.median(f[0] for f in floors),
+        statistics.median(f[1] for f in floors),
+        RunResult(
+            best.seconds, max(r.peak_rss_mib for r in runs), max(r.peak_tree_pss_mib for r in runs)
+        ),
+        accuracy,
+        float(share),
+    )
+
+
+def report(rows: list[Row], args: argparse.Namespace) -> str:
+    load = os.getloadavg()[0]
+    lines = [
+        f"Machine: {cpu_model()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; Python {platform.python_version()}, "
+        f"DuckDB {duckdb.__version__}; {datetime.date.today().isoformat()}; threads {args.threads}, "
+        f"memory limit {args.memory_limit}; reconcile: best of {args.repeat} runs of the CLI in a child process "
+        f"(start-up included), floors: median; output reconciliation.{args.output_format}; "
+        f"load average at the end {load:.1f} (the machine is shared).",
+        "",
+        "Floor A: read both inputs, inner-join on the ID with every column carried, reduce to one row. "
+        "Floor B: the same join materialized as a table.",
+        "",
+        "| records per side | data | input | floor A (s) | floor B (s) | reconcile (s) | / floor A | / floor B "
+        "| rows/s | peak RSS | peak PSS, all processes | field precision | field recall | category accuracy | details exact |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.size:,} | {r.profile} ({r.discrepant_share:.0%} of records with a discrepancy) | {r.input_format} "
+            f"| {r.floor:.2f} | {r.floor_materialized:.2f} | {r.run.seconds:.2f} | {r.run.seconds / r.floor:.1f}x "
+            f"| {r.run.seconds / r.floor_materialized:.1f}x | {r.size / r.run.seconds / 1e6:.2f}M "
+            f"| {r.run.peak_rss_mib / 1024:.2f} GiB | {r.run.peak_tree_pss_mib / 1024:.2f} GiB "
+            f"| {r.accuracy.field_precision:.4%} | {r.accuracy.field_recall:.4%} | {r.accuracy.category_accuracy:.4%} "
+            f"| {r.accuracy.details_accuracy:.4%} |"
+        )
+    largest = max(rows, key=lambda r: r.size)
+    factor = NATIONAL / largest.size
+    lines += [
+        "",
+        f"Extrapolation to the national {NATIONAL / 1e6:.0f}M x {NATIONAL / 1e6:.0f}M from {largest.size / 1e6:.0f}M (linear; "
+        f"at that size the hash joins spill past the memory limit, so expect somewhat worse): "
+        f"~{largest.run.seconds * factor / 60:.0f} min on this 2-core machine (floor A ~{largest.floor * factor / 60:.0f} min); "
+        "partition by province (ma_tinh / the ID's first 3 digits) to spread it over machines.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="1000000,10000000", help="records per side, comma-separated"
+    )
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/gateway-reconcile-bench"))
+    parser.add_argument("--input-format", choices=("parquet", "csv"), default="parquet")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--memory-limit", default="3GB")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--every-kind", type=float, default=0.0, help="give each details kind this share of records"
+    )
+    parser.add_argument("--output-format", choices=("csv", "parquet"), default="csv")
+    parser.add_argument("--generate-only", action="store_true", help="fill the cache and stop")
+    args = parser.parse_args()
+    if args.generate_only:
+        for size in (int(s) for s in args.sizes.split(",")):
+            rates = every_kind(args.every_kind) if args.every_kind else DEFAULT_RATES
+            generate(
+                SynthSpec(citizens=size, seed=BENCH_SEED, rates=rates),
+                args.cache,
+                args.input_format,
+            )
+        return
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        rows.append(bench(size, args))
+        print(report(rows, args), file=sys.stderr)
+    print(report(rows, args))
+
+
+if __name__ == "__main__":
+    main()

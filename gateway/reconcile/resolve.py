@@ -1,0 +1,177 @@
+"""The toolkit pass: settle in Python, with `gateway.identity`, the few records SQL left
+unresolved (``_pending``), and classify them again.
+
+- names: `compare_names` on each distinct (insured, authority) pair: tone placement, the
+  legacy encodings, regional family names, middle names, order, spelling. A batch has few
+  distinct pairs compared with its records; when there are many, they are shared among worker
+  processes (one per core), since DuckDB is idle meanwhile.
+- birth dates in a shape the SQL does not read: `parse_birth_date` and `compare_birth_dates`.
+  An insured date that cannot be read is ``different`` (the authority's is proposed); an
+  authority's date that cannot be read is not compared.
+
+Records are fetched and written back as Arrow tables: no per-record round trip to DuckDB.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from gateway.identity import BirthDateError, compare_birth_dates, compare_names, parse_birth_date
+from gateway.reconcile.classify import (
+    CLASSIFIED_COLUMNS,
+    LEVEL_COLUMNS,
+    TrustRule,
+    classification_sql,
+)
+from gateway.reconcile.comparisons import UNRESOLVED
+from gateway.reconcile.progress import Progress
+
+RESULTS = "rc_results"
+# Below this many distinct pairs, starting worker processes costs more than it saves.
+PARALLEL_MIN_PAIRS = 20_000
+_CHUNK = 5_000
+
+
+def compare_name_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, float, bool]]:
+    """(kind, similarity, a legacy encoding was repaired) for each (insured, authority) pair.
+    Top-level so that worker processes can run it. Raises nothing."""
+    out: list[tuple[str, float, bool]] = []
+    for insured, authority in pairs:
+        result = compare_names(insured, authority)
+        out.append(
+            (result.kind, result.similarity, bool(result.encoding_left or result.encoding_right))
+        )
+    return out
+
+
+def date_verdict(insured: str | None, authority: str | None) -> tuple[str, bool | None, str | None]:
+    """(level, same birth year, the authority's date as yyyymmdd or yyyy) for two birth dates
+    as written. A year-only authority date agrees with a full date of that year. Raises nothing."""
+    try:
+        theirs = parse_birth_date(authority or "")
+    except BirthDateError:
+        return "same", None, None  # nothing authoritative to compare with or propose
+    proposed = f"{theirs.year:04d}" if theirs.precision == "year" else theirs.to_qd130()[:8]
+    try:
+        ours = parse_birth_date(insured or "")
+    except BirthDateError:
+        return "different", False, proposed
+    level = compare_birth_dates(ours, theirs)
+    if level == "precision" and theirs.precision == "year":
+        level = "same"
+    return level, ours.year == theirs.year, proposed
+
+
+@dataclass(frozen=True)
+class ResolveStats:
+    """What the pass did: records settled, distinct name pairs compared, worker processes."""
+
+    records: int
+    name_pairs: int
+    date_pairs: int
+    workers: int
+
+
+def _compare_all(
+    pairs: list[tuple[str, str]], workers: int, advance: Callable[[int], None]
+) -> tuple[list[tuple[str, float, bool]], int]:
+    chunks = [pairs[i : i + _CHUNK] for i in range(0, len(pairs), _CHUNK)]
+    if workers <= 1 or len(pairs) < PARALLEL_MIN_PAIRS:
+        results: list[tuple[str, float, bool]] = []
+        for chunk in chunks:
+            results.extend(compare_name_pairs(chunk))
+            advance(len(chunk))
+        return results, 1
+    # fork: the workers start at once with the toolkit loaded, and never re-run the caller's
+    # main module. They only run compare_names: DuckDB is idle (no query is running) and the
+    # children never touch it; they end with os._exit, so no finaliser closes its connection.
+    context = multiprocessing.get_context("fork")
+    results = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for chunk, done in zip(chunks, pool.map(compare_name_pairs, chunks), strict=True):
+            results.extend(done)
+            advance(len(chunk))
+    return results, workers
+
+
+# The level columns the toolkit settles; the rest of `LEVEL_COLUMNS` is kept as SQL left it.
+_SETTLED = (
+    "_name_level",
+    "_name_similarity",
+    "_name_encoding",
+    "_date_level",
+    "_year_agrees",
+    "_p_ngay_sinh",
+)
+
+
+def resolve_pending(
+    con: duckdb.DuckDBPyConnection,
+    rule: TrustRule,
+    workers: int,
+    progress: Progress | None = None,
+) -> ResolveStats:
+    """Settle every ``_pending`` record of ``rc_results`` and classify it again, showing the
+    name pairs compared on ``progress``. Raises duckdb.Error."""
+    # One narrow fetch (the row id, the levels, the two sides' open values), one UPDATE by
+    # row id of the classified columns: no join over the whole table.
+    pending = con.sql(
+        f"SELECT rowid AS _row, {', '.join(LEVEL_COLUMNS)}, _i_ho_ten, _i_ngay_sinh, "
+        f"_name_level = '{UNRESOLVED}' AND {rule.needs_name()} AS _name_open, "
+        f"_date_level = '{UNRESOLVED}' AS _date_open FROM {RESULTS} WHERE _pending"
+    ).to_arrow_table()
+    if pending.num_rows == 0:
+        return ResolveStats(0, 0, 0, 0)
+    values = {name: pending.column(name).to_pylist() for name in pending.column_names}
+    name_rows = [i for i, is_open in enumerate(values["_name_open"]) if is_open]
+    pairs = [(values["_i_ho_ten"][i] or "", values["_p_ho_ten"][i] or "") for i in name_rows]
+    distinct = list(dict.fromkeys(pairs))
+    with (progress or Progress(enabled=False)).counted(
+        "comparing names (toolkit)", len(distinct)
+    ) as advance:
+        verdicts, used = _compare_all(distinct, workers, advance)
+    by_pair = dict(zip(distinct, verdicts, strict=True))
+    for i, pair in zip(name_rows, pairs, strict=True):
+        kind, similarity, encoding = by_pair[pair]
+        values["_name_level"][i] = kind
+        values["_name_similarity"][i] = similarity
+        values["_name_encoding"][i] = encoding
+    date_rows = [i for i, is_open in enumerate(values["_date_open"]) if is_open]
+    for i in date_rows:
+        level, year_agrees, proposed = date_verdict(
+            values["_i_ngay_sinh"][i], values["_p_ngay_sinh"][i]
+        )
+        values["_date_level"][i] = level
+        values["_year_agrees"][i] = year_agrees
+        values["_p_ngay_sinh"][i] = proposed if proposed is not None else values["_p_ngay_sinh"][i]
+    settled = pending.select(["_row", *LEVEL_COLUMNS])
+    for name in _SETTLED:
+        column = settled.schema.get_field_index(name)
+        settled = settled.set_column(
+            column, name, pa.array(values[name], type=settled.schema.field(name).type)
+        )
+    _write_back(con, settled, rule)
+    return ResolveStats(pending.num_rows, len(distinct), len(date_rows), used)
+
+
+def _write_back(con: duckdb.DuckDBPyConnection, settled: pa.Table, rule: TrustRule) -> None:
+    con.register("rc_settled", settled)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE rc_reclassified AS {classification_sql('rc_settled', rule)}"
+        )
+        assignments = ", ".join(
+            f"{c} = s.{c}" for c in (*CLASSIFIED_COLUMNS, "_name_level", "_date_level")
+        )
+        con.execute(
+            f"UPDATE {RESULTS} SET {assignments} FROM rc_reclassified s WHERE {RESULTS}.rowid = s._row"
+        )
+        con.execute("DROP TABLE rc_reclassified")
+    finally:
+        con.unregister("rc_settled")
