@@ -77,3 +77,19 @@ def test_every_code_emitted_by_the_test_suite_corpus_is_listed() -> None:
         emitted.update(p.code for p in report.problems)
     assert emitted
     assert sorted(c for c in emitted if not is_listed(c)) == []
+
+
+def test_component_catalogues_are_listed_and_well_formed() -> None:
+    import importlib
+
+    grammar = re.compile(r"^[a-z][a-z0-9_]*(\.[A-Za-z0-9_<>]+)+$")
+    seen: dict[str, str] = {}
+    for module_name in CATALOGUE["component_catalogues"]:
+        codes = importlib.import_module(module_name).CODES
+        assert codes, module_name
+        for code, meaning in codes.items():
+            assert grammar.match(code), code
+            assert meaning, code
+            assert code not in CATALOGUE["codes"], code
+            seen.setdefault(code, module_name)
+    assert "signature.digest_mismatch" in seen and "idempotency.conflict" in seen
