@@ -36,6 +36,12 @@ The TOML file (every key optional; unknown keys are an error, so a typo does not
     burst = 20
     tokens = [{sha256 = "<hex>", expires_at = 2027-01-01T00:00:00Z}, "<hex>"]
 
+    [portal_face]  enabled = true, require_tls = true, token_ttl_seconds = 3600, max_failures = 5,
+                   lockout_seconds = 900, take_rate = 1.0, take_burst = 10
+    [portal_face.accounts."01001_BV"]
+    facility = "01001"
+    secret = "scrypt$16384$8$1$<salt>$<hash>"     # scrypt of the MD5 hex: never the password
+
     [operators.alice]
     role = "operator"                              # viewer | operator
     tokens = ["<hex sha256 of the token>"]
@@ -234,6 +240,36 @@ class CallbackConfig:
 
 
 @dataclass(frozen=True)
+class PortalAccount:
+    """A facility's account on the portal-compatible face (gateway/http/portal_face): the
+    username the HIS sends (`<MACSKCB>_BV`), its facility, and `secret`: the scrypt hash of the
+    MD5 hex password (`scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>`, from
+    `gateway.http.portal_face.accounts.hash_password`). Never the password itself."""
+
+    username: str
+    facility: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class PortalFaceConfig:
+    """The portal-compatible face: the portal's own paths and formats (issue 8).
+
+    `require_tls`: refuse plain HTTP unless the request came over TLS or through a trusted
+    TLS-terminating proxy (`[proxy] trusted`, `X-Forwarded-Proto: https`); only `gateway demo`
+    and tests turn it off."""
+
+    enabled: bool = True
+    require_tls: bool = True
+    token_ttl_seconds: float = 3600.0
+    max_failures: int = 5  # consecutive bad passwords before a username is locked out
+    lockout_seconds: float = 900.0
+    take_rate: float = 1.0  # token requests per second per client address (token bucket)
+    take_burst: float = 10.0
+    accounts: Mapping[str, PortalAccount] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the gateway process reads from configuration (module docstring)."""
 
@@ -253,6 +289,7 @@ class Settings:
     callbacks: CallbackConfig = CallbackConfig()
     facilities: Mapping[str, FacilityConfig] = field(default_factory=lambda: MappingProxyType({}))
     operators: Mapping[str, OperatorConfig] = field(default_factory=lambda: MappingProxyType({}))
+    portal_face: PortalFaceConfig = PortalFaceConfig()
 
     @property
     def store_dsn(self) -> str:
@@ -328,6 +365,7 @@ def _from_mapping(data: Mapping[str, Any], base: Path) -> Settings:
         callbacks=_callbacks(top.section("callbacks")),
         facilities=MappingProxyType(_facilities(top.table("facilities"), base)),
         operators=MappingProxyType(_operators(top.table("operators"), base)),
+        portal_face=_portal_face(top.section("portal_face")),
     )
     top.finish()
     return settings
@@ -440,6 +478,33 @@ def _callbacks(s: _Section) -> CallbackConfig:
     )
     s.finish()
     return value
+
+
+def _portal_face(s: _Section) -> PortalFaceConfig:
+    accounts: dict[str, PortalAccount] = {}
+    for username, body in s.table("accounts").items():
+        a = _Section(_as_table(body, f"portal_face.accounts.{username}"), f"portal_face.accounts.{username}",
+                     Path("."))
+        facility = a.text("facility", username.partition("_")[0])
+        _check_facility(facility, f"[portal_face.accounts.{username}] facility")
+        secret = a.text("secret", "")
+        if not secret.startswith("scrypt$") or secret.count("$") != 5:
+            raise ConfigError(f"portal_face.accounts.{username}.secret must be a scrypt hash "
+                              "(scrypt$n$r$p$salt$hash), never a password")
+        accounts[username] = PortalAccount(username, facility, secret)
+        a.finish()
+    config = PortalFaceConfig(
+        enabled=s.flag("enabled", True),
+        require_tls=s.flag("require_tls", True),
+        token_ttl_seconds=s.number("token_ttl_seconds", 3600.0, positive=True),
+        max_failures=s.integer("max_failures", 5, low=1),
+        lockout_seconds=s.number("lockout_seconds", 900.0),
+        take_rate=s.number("take_rate", 1.0, positive=True),
+        take_burst=s.number("take_burst", 10.0, low=1.0),
+        accounts=MappingProxyType(accounts),
+    )
+    s.finish()
+    return config
 
 
 def _facilities(table: Mapping[str, Any], base: Path) -> dict[str, FacilityConfig]:

@@ -38,6 +38,7 @@ FACILITY_TOKENS = {code: f"demo-{code}" for code in FACILITIES}
 OPERATOR = "demo"
 OPERATOR_TOKEN = "demo-operator"
 PORTAL_PASSWORD = "sim-demo"
+FACE_PASSWORD = "demo"  # the hospitals' accounts 01001_BV / 79001_BV on the portal-compatible face
 FAULTS = "error_rate=0.05,latency_ms=5..30"
 FEED_INTERVAL = 0.5
 STATUS_INTERVAL = 3.0
@@ -54,9 +55,18 @@ def demo_settings(args: argparse.Namespace) -> Settings:
                                    tokens=(*current.tokens, TokenHash(hash_token(FACILITY_TOKENS[code]))))
     operators = dict(settings.operators)
     operators[OPERATOR] = OperatorConfig(OPERATOR, Role.OPERATOR, (TokenHash(hash_token(OPERATOR_TOKEN)),))
+    # The hospitals' accounts on the portal-compatible face (issue 8): demo-only password "demo".
+    from gateway.config import PortalAccount
+    from gateway.http.portal_face.accounts import hash_password, md5_hex
+
+    accounts = dict(settings.portal_face.accounts)
+    for code in FACILITIES:
+        accounts[f"{code}_BV"] = PortalAccount(f"{code}_BV", code, hash_password(md5_hex(FACE_PASSWORD)))
+    face = replace(settings.portal_face, require_tls=False, accounts=MappingProxyType(accounts))
     return replace(
         settings, data_dir=args.data, host=args.host, port=args.port,
         facilities=MappingProxyType(facilities), operators=MappingProxyType(operators),
+        portal_face=face,
     )  # fmt: skip
 
 
@@ -241,6 +251,7 @@ def _banner(args: argparse.Namespace, settings: Settings, api_url: str, portal_u
         "                     79001 -> Bearer demo-79001 (signature policy: delegated; the gateway signs)",
         f"  operator token:    Bearer {OPERATOR_TOKEN}",
         f"  portal accounts:   01001_BV / {PORTAL_PASSWORD}, 79001_BV / {PORTAL_PASSWORD} (at the simulator)",
+        f"  HIS accounts:      01001_BV / {FACE_PASSWORD}, 79001_BV / {FACE_PASSWORD} (portal-compatible face: POST /api/token/take, /api/qd130/...)",
         f"  sample HIS:        {'off (--no-feed)' if args.no_feed else f'a dossier every {FEED_INTERVAL}s'}",
         "Watch:",
         f"  curl -H 'Authorization: Bearer {OPERATOR_TOKEN}' {api_url}/api/v1/dossiers",

@@ -22,7 +22,7 @@ from datetime import datetime
 from aiohttp import web
 
 from gateway.config import Settings
-from gateway.http import callbacks, keys, routes_dossiers, routes_ops
+from gateway.http import callbacks, keys, portal_face, routes_dossiers, routes_ops
 from gateway.http.auth import Authenticator
 from gateway.http.callback_store import CallbackStore
 from gateway.http.components import ComponentLike, ComponentSet, TaskComponent
@@ -75,6 +75,8 @@ def make_app(
     routes_dossiers.add_routes(app)
     callbacks.add_routes(app)
     routes_ops.add_routes(app)
+    if settings.portal_face.enabled:  # the portal's own paths (gateway/http/portal_face)
+        portal_face.install(app, monotonic)
     app.cleanup_ctx.append(_executor)
     app.cleanup_ctx.append(_store(store))
     app.cleanup_ctx.append(_callbacks)

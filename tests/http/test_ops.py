@@ -127,7 +127,7 @@ async def test_metrics_are_per_app_and_name_no_facility(start_gateway: StartGate
     assert 'gateway_http_requests_total{method="POST",route="/api/v1/dossiers",status="202"} 1.0' in text
     assert 'gateway_http_rejections_total{code="auth.missing"} 1.0' in text
     assert 'gateway_intake_documents_total{document_type="envelope",outcome="accepted"} 1.0' in text
-    assert "01001" not in text
+    assert '"01001"' not in text and "=01001" not in text  # no facility as a label value
     other = await start_gateway(base=gw.settings.data_dir.parent / "other")
     fresh: Any = (await other.call("GET", "/metrics")).body
     assert 'route="/api/v1/dossiers",status="202"' not in fresh
