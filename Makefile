@@ -27,6 +27,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/validate.py
 	$(PY) bench/identity.py
+	$(PY) bench/sign.py
+	$(PY) bench/outbox.py
+	$(PY) bench/intake_http.py
+	$(PY) bench/reconcile.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
