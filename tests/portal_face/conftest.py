@@ -17,7 +17,7 @@ from gateway.config import PortalAccount, PortalFaceConfig
 from gateway.http.app import make_app
 from gateway.http.portal_face.accounts import hash_password, md5_hex
 from gateway.outbox.timeutil import utc_now
-from tests.http.conftest import _loopback_only, documents, pki, signer  # noqa: F401 - fixtures
+from tests.http.conftest import documents, pki, signer  # noqa: F401 - fixtures
 from tests.http.support import gateway_settings
 
 PASSWORDS = {code: f"secret-{code}" for code in ("01001", "79001")}

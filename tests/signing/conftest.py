@@ -6,8 +6,6 @@ Nothing private is committed: every key here is generated at test time.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -97,17 +95,3 @@ def checkin() -> bytes:
 def signed_envelope(pki: Pki, envelope: bytes) -> bytes:
     return sign(envelope, pki.signer, facility_key_id("01001"))
 
-
-@pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Tests never reach beyond loopback (STYLE.md): any other connection fails loudly."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else None
-        if self.family != socket.AF_UNIX and host not in ("127.0.0.1", "::1", "localhost"):
-            raise OSError(f"tests may not connect to {address!r}")
-        real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    yield
