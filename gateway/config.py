@@ -36,6 +36,9 @@ The TOML file (every key optional; unknown keys are an error, so a typo does not
     burst = 20
     tokens = [{sha256 = "<hex>", expires_at = 2027-01-01T00:00:00Z}, "<hex>"]
 
+    [delivery]    accounts_file = "portal-accounts.toml"   # adapters/portal/credentials.py; none: no
+                  concurrency = 16, lease_seconds = 60, ...  # delivery workers (gateway/delivery/settings.py)
+
     [portal_face]  enabled = true, require_tls = true, token_ttl_seconds = 3600, max_failures = 5,
                    lockout_seconds = 900, take_rate = 1.0, take_burst = 10
     [portal_face.accounts."01001_BV"]
@@ -52,7 +55,8 @@ GATEWAY_SCHEMA_VERSION, GATEWAY_TOKENS_FILE, GATEWAY_STORE_DSN, GATEWAY_MIN_FREE
 GATEWAY_MAX_BODY_BYTES, GATEWAY_INTAKE_WORKER, GATEWAY_RATE, GATEWAY_BURST, GATEWAY_TRUST_DIR, GATEWAY_KEYS_DIR,
 GATEWAY_SIGNATURE_POLICY, GATEWAY_REVOCATION, GATEWAY_KEY_PASSPHRASE_ENV, GATEWAY_TLS_CERT,
 GATEWAY_TLS_KEY, GATEWAY_TLS_CLIENT_CA, GATEWAY_TLS_CLIENT_CERTS, GATEWAY_TRUSTED_PROXIES
-(comma-separated), GATEWAY_INBOX, GATEWAY_INBOX_FACILITY, GATEWAY_CALLBACKS_ENABLED. Other
+(comma-separated), GATEWAY_INBOX, GATEWAY_INBOX_FACILITY, GATEWAY_CALLBACKS_ENABLED,
+GATEWAY_PORTAL_ACCOUNTS. Other
 `GATEWAY_*` variables belong to other parts (e.g. GATEWAY_SCHEMAS_DIR) and are ignored here.
 Secrets never go in this file: tokens are stored as SHA-256 hashes, key passphrases come from an
 environment variable or a file named here.
@@ -66,12 +70,14 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from gateway.delivery.errors import DeliveryConfigError
+from gateway.delivery.settings import DeliverySettings
 from gateway.outbox.config import OutboxSettings
 from gateway.signing.policy import FacilityPolicies, SignaturePolicy
 from gateway.signing.trust import RevocationPolicy
@@ -270,6 +276,16 @@ class PortalFaceConfig:
 
 
 @dataclass(frozen=True)
+class DeliveryConfig:
+    """The delivery workers: the portal accounts file (base URL, version and where each
+    facility's secret lives: adapters/portal/credentials.py) and the workers' settings. Without
+    an accounts file `gateway serve` runs no delivery workers."""
+
+    accounts_file: Path | None = None
+    workers: DeliverySettings = field(default_factory=DeliverySettings)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the gateway process reads from configuration (module docstring)."""
 
@@ -290,6 +306,7 @@ class Settings:
     facilities: Mapping[str, FacilityConfig] = field(default_factory=lambda: MappingProxyType({}))
     operators: Mapping[str, OperatorConfig] = field(default_factory=lambda: MappingProxyType({}))
     portal_face: PortalFaceConfig = PortalFaceConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
 
     @property
     def store_dsn(self) -> str:
@@ -366,6 +383,7 @@ def _from_mapping(data: Mapping[str, Any], base: Path) -> Settings:
         facilities=MappingProxyType(_facilities(top.table("facilities"), base)),
         operators=MappingProxyType(_operators(top.table("operators"), base)),
         portal_face=_portal_face(top.section("portal_face")),
+        delivery=_delivery(top.section("delivery")),
     )
     top.finish()
     return settings
@@ -381,6 +399,24 @@ def _store(s: _Section) -> StoreConfig:
         payload_retention_days=s.number("payload_retention_days", d.payload_retention_days),
         resend_on_unknown=s.flag("resend_on_unknown", d.resend_on_unknown),
     )
+    s.finish()
+    return value
+
+
+def _delivery(s: _Section) -> DeliveryConfig:
+    default = DeliverySettings()
+    values: dict[str, Any] = {}
+    for item in fields(DeliverySettings):
+        current = getattr(default, item.name)
+        if isinstance(current, int):
+            values[item.name] = s.integer(item.name, current, low=1)
+        else:
+            values[item.name] = s.number(item.name, current, positive=True)
+    try:
+        workers = DeliverySettings(**values)
+    except DeliveryConfigError as exc:
+        raise ConfigError(f"[delivery] {exc.message}") from None
+    value = DeliveryConfig(accounts_file=s.path("accounts_file"), workers=workers)
     s.finish()
     return value
 
@@ -791,6 +827,7 @@ ENVIRONMENT: Mapping[str, _Apply] = MappingProxyType(
         "GATEWAY_INBOX": _nested("inbox", "dir", _env_path),
         "GATEWAY_INBOX_FACILITY": _nested("inbox", "facility", _facility_code),
         "GATEWAY_CALLBACKS_ENABLED": _nested("callbacks", "enabled", _env_bool),
+        "GATEWAY_PORTAL_ACCOUNTS": _nested("delivery", "accounts_file", _env_path),
     }
 )
 

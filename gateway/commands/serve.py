@@ -95,8 +95,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def delivery_components(settings: Settings) -> Sequence[ComponentLike]:
-    """The delivery workers to run beside the API (the delivery issue plugs them in here)."""
-    return ()
+    """The delivery workers to run beside the API: none without a portal accounts file
+    (`[delivery] accounts_file` or GATEWAY_PORTAL_ACCOUNTS). Raises PortalConfigError for an
+    accounts file that cannot be used (a missing secret, a malformed entry)."""
+    if settings.delivery.accounts_file is None:
+        return ()
+    from adapters.portal import load_directory
+    from gateway.delivery.component import DeliveryComponent
+    from gateway.http import keys
+
+    directory = load_directory(settings.delivery.accounts_file)
+    workers = settings.delivery.workers
+    return (lambda app: DeliveryComponent(app[keys.STORE], directory, workers),)
 
 
 def ensure_dev_pki(settings: Settings) -> bool:
@@ -126,12 +136,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
     configure_logging()
 
+    from adapters.portal import PortalConfigError
+
     try:
         settings = settings_from(args)
         ensure_dev_pki(settings)
-        app = make_app(settings, components=delivery_components(settings))
+        delivery = delivery_components(settings)
+        app = make_app(settings, components=delivery)
         ssl_context = server_ssl_context(settings.tls)
-    except ConfigError as exc:
+    except (ConfigError, PortalConfigError) as exc:
         print(f"gateway serve: {exc}", file=sys.stderr)
         return 2
     except (SigningError, OSError) as exc:
@@ -139,7 +152,8 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     scheme = "https" if ssl_context is not None else "http"
     print(f"gateway serve: listening on {scheme}://{settings.host}:{settings.port} "
-          f"(data in {settings.data_dir})", file=sys.stderr)
+          f"(data in {settings.data_dir}; delivery to the portal "
+          f"{'on' if delivery else 'off: no [delivery] accounts_file'})", file=sys.stderr)
     web.run_app(app, host=settings.host, port=settings.port, ssl_context=ssl_context,
                 access_log=None, print=None, handle_signals=True)
     return 0

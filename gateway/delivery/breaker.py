@@ -180,5 +180,12 @@ class Breakers:
             d in self._by_destination and self._by_destination[d].waiting() for d in chosen
         )
 
+    def waiting_among(self, destinations: Iterable[str]) -> frozenset[str]:
+        """Those of `destinations` whose circuit is open and still cooling down (nothing can
+        be sent there now); a destination never used has no circuit yet and is not waiting."""
+        return frozenset(
+            d for d in destinations if d in self._by_destination and self._by_destination[d].waiting()
+        )
+
     def snapshot(self) -> list[BreakerSnapshot]:
         return [b.snapshot() for _, b in sorted(self._by_destination.items())]

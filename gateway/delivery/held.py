@@ -2,7 +2,8 @@
 
 When the portal refuses a facility's credentials, the worker records HELD and the store holds
 the whole facility (its queued documents, and new ones as they arrive). Every
-`held_check_minutes` this check finds the held facilities, logs in afresh for each account
+`held_check_minutes` this check asks the store for the held facilities (`held_facilities()`:
+with their HELD documents counted, since when, why), logs in afresh for each account
 (one login per account, never through the client's token cache), and releases a facility whose
 login succeeds: its documents go back to QUEUED in their original order, audited with who
 (`actor`) and why. An operator releases at once with `gateway release` (commands.py).
@@ -27,13 +28,12 @@ from adapters.portal import (
     Transient,
 )
 from gateway.delivery.logs import emit
-from gateway.outbox import MessageFilter, OutboxError, OutboxStore, State
+from gateway.outbox import HeldFacility, OutboxError, OutboxStore
 
 Clock = Callable[[], datetime]
 LoginResult = Token | AuthFailed | Transient
 LoginProbe = Callable[[FacilityAccount], Awaitable[LoginResult]]
 Sleep = Callable[[float], Awaitable[None]]
-SCAN_PAGE = 500
 
 
 class PortalLogin:
@@ -75,28 +75,26 @@ class HeldReleaser:
         self._log = logger
         self._on_release = on_release
         self._held: set[str] = set()
+        self._holds: dict[str, HeldFacility] = {}
 
     @property
     def facilities(self) -> tuple[str, ...]:
-        """The held facilities as last seen."""
+        """The held facilities as last seen (by the check, or by a worker since)."""
         return tuple(sorted(self._held))
+
+    @property
+    def holds(self) -> tuple[HeldFacility, ...]:
+        """The store's held facilities at the last check, less those released since."""
+        return tuple(self._holds[code] for code in sorted(self._holds))
 
     def note(self, facility: str) -> None:
         """A worker just saw this facility's credentials refused."""
         self._held.add(facility)
 
     async def scan(self) -> set[str]:
-        """Every facility with HELD documents in the store (pages through them)."""
-        found: set[str] = set()
-        cursor: str | None = None
-        while True:
-            page = await self._store.list_messages(
-                MessageFilter(states=frozenset({State.HELD})), cursor, SCAN_PAGE
-            )
-            found.update(m.facility for m in page.items)
-            cursor = page.next_cursor
-            if cursor is None:
-                return found
+        """Every held facility, and every facility with HELD documents, as the store says."""
+        self._holds = {h.facility: h for h in await self._store.held_facilities()}
+        return set(self._holds)
 
     async def check(self) -> dict[str, int]:
         """Scan, try a login for each held facility's account, release those that succeed.
@@ -122,6 +120,7 @@ class HeldReleaser:
                     facility, self._actor, reason
                 )
                 self._held.discard(facility)
+                self._holds.pop(facility, None)
                 emit(self._log, {"event": "delivery.held.released", "facility": facility,
                                  "documents": released[facility], "reason": reason})  # fmt: skip
                 self._on_release(facility)

@@ -8,8 +8,9 @@ next attempt, after a restart too. The policy is the shape TECH_NOTES gives for 
     wait = Retry-After when the portal gave one, else wait_random_exponential (full jitter)
     stop = stop_after_attempt(n) | stop_before_delay(deadline)
 
-evaluated on a tenacity `RetryCallState` rebuilt from the message's history: its attempt
-number, and the time of the first attempt as the start. `stop_before_delay`, not
+evaluated on a tenacity `RetryCallState` rebuilt from what the store keeps with the message and
+hands out with its lease (`Lease.retry_attempt`, `Lease.first_attempt_at`): its attempt number,
+and the time of the first attempt as the start. `stop_before_delay`, not
 `stop_after_delay`: it stops when the *next* attempt would come at or after the deadline, so no
 wait overshoots it.
 
@@ -55,7 +56,9 @@ class RetryWindow:
 
 
 def retry_window(history: Sequence[AuditRecord], now: datetime) -> RetryWindow:
-    """The retry window read from a message's audit history (oldest first).
+    """The retry window read from a message's audit history (oldest first): the same window
+    the store keeps in the message's row and puts on its leases (used to check one against the
+    other; the workers read the lease).
 
     Counts the sends (`send`, `resend`) since the last replay or release; with none, this is
     the first attempt, started `now`.

@@ -7,8 +7,9 @@
 
 The dispatcher leases as many due messages as there are free send slots (`concurrency`) and
 gives each to a Courier task (worker.py); it looks again when a slot frees, when woken
-(`wake()`, e.g. after an accept) or every `poll_seconds`. When every destination's circuit is
-open it does not lease at all. Several processes may run against one store: leases keep them
+(`wake()`, e.g. after an accept) or every `poll_seconds`. It does not lease the documents of
+facilities whose destination's circuit is open (the store filters them out), and when every
+destination's circuit is open it does not lease at all. Several processes may run against one store: leases keep them
 apart, and a crashed process's leases expire so that another picks its documents up.
 """
 
@@ -90,6 +91,9 @@ class DeliveryService:
             on_held=self._held.note if self._held is not None else lambda _f: None,
         )  # fmt: skip
         self._destinations = frozenset(account.base_url for account in directory)
+        self._facilities_of: dict[str, set[str]] = {}
+        for account in directory:
+            self._facilities_of.setdefault(account.base_url, set()).add(account.facility)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._wakeup: asyncio.Event | None = None
@@ -187,6 +191,7 @@ class DeliveryService:
             in_flight=len(self._in_flight), counters=self._counters.to_json(),
             circuits=tuple(self._breakers.snapshot()),
             held_facilities=self._held.facilities if self._held is not None else (),
+            holds=self._held.holds if self._held is not None else (),
             started_at=self._started_at, last_error=self._last_error,
         )  # fmt: skip
 
@@ -195,10 +200,19 @@ class DeliveryService:
     async def deliver_due(self) -> int:
         """Lease what is due now (up to `concurrency`), deliver it, wait for the outcomes.
         Returns how many messages were leased. Raises OutboxError when the store fails."""
-        leases = await self._store.lease(self.worker_id, self._clock(), self.settings.concurrency,
-                                         self.settings.lease_seconds)  # fmt: skip
+        leases = await self._lease(self.settings.concurrency)
         await asyncio.gather(*(self._deliver(lease) for lease in leases))
         return len(leases)
+
+    async def _lease(self, limit: int) -> list[Lease]:
+        """Lease up to `limit` due messages, none of a facility whose destination's circuit is
+        open (they would only be put off again). Raises OutboxError."""
+        waiting = self._breakers.waiting_among(self._destinations)
+        if waiting and waiting == self._destinations:
+            return []
+        excluded = frozenset(f for d in waiting for f in self._facilities_of[d])
+        return await self._store.lease(self.worker_id, self._clock(), limit, self.settings.lease_seconds,
+                                       exclude_facilities=excluded)  # fmt: skip
 
     async def check_held(self) -> dict[str, int]:
         """Run the held-facility check now; {facility: documents released}."""
@@ -211,9 +225,7 @@ class DeliveryService:
             free = self.settings.concurrency - len(self._in_flight)
             if free > 0 and not self._breakers.all_waiting(self._destinations):
                 try:
-                    leases = await self._store.lease(
-                        self.worker_id, self._clock(), free, self.settings.lease_seconds
-                    )
+                    leases = await self._lease(free)
                 except OutboxError as exc:
                     self._failed(f"{exc.code}: lease failed")
                     leases = []

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from gateway.delivery.breaker import BreakerSnapshot
+from gateway.outbox import HeldFacility
 
 
 @dataclass
@@ -40,9 +41,10 @@ class DeliveryStatus:
     in_flight: int
     counters: dict[str, int]
     circuits: tuple[BreakerSnapshot, ...]
-    held_facilities: tuple[str, ...]  # as last seen by the held-facility check
+    held_facilities: tuple[str, ...]  # as last seen by the held-facility check (or a worker)
     started_at: datetime | None
     last_error: str | None = None
+    holds: tuple[HeldFacility, ...] = ()  # the store's held facilities at the last check: counts, since
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -50,6 +52,7 @@ class DeliveryStatus:
             "in_flight": self.in_flight, "counters": dict(self.counters),
             "circuits": [c.to_json() for c in self.circuits],
             "held_facilities": list(self.held_facilities),
+            "holds": [h.to_json() for h in self.holds],
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "last_error": self.last_error,
         }  # fmt: skip

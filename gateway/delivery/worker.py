@@ -42,7 +42,7 @@ from gateway.delivery.breaker import Breakers, CircuitBreaker
 from gateway.delivery.errors import CIRCUIT_OPEN, NO_ENDPOINT, SEND_ERROR
 from gateway.delivery.logs import emit
 from gateway.delivery.outcomes import outcome_of
-from gateway.delivery.policy import RetryDecision, RetryPolicy, RetryWindow, retry_window
+from gateway.delivery.policy import RetryDecision, RetryPolicy, RetryWindow
 from gateway.delivery.status import Counters
 from gateway.outbox import Lease, OutboxStore, Outcome, OutcomeKind
 
@@ -155,14 +155,10 @@ class Courier:
     ) -> OutcomeKind | None:
         decision: RetryDecision | None = None
         if isinstance(result, Transient):
-            decision = self._policy.after_failure(await self._window(lease), self._clock(), result)
+            now = self._clock()
+            window = RetryWindow(lease.retry_attempt, lease.first_attempt_at or now)  # from the lease
+            decision = self._policy.after_failure(window, now, result)
         return await self._record(lease, outcome_of(result, decision), started)
-
-    async def _window(self, lease: Lease) -> RetryWindow:
-        now = self._clock()
-        if lease.attempt == 1:
-            return RetryWindow(1, now)
-        return retry_window(await self._store.history(lease.message_id), now)
 
     async def _defer(self, lease: Lease, breaker: CircuitBreaker) -> OutcomeKind | None:
         """Put the message off, unsent, until the circuit may let it through (spread out so

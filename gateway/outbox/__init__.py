@@ -25,6 +25,7 @@ from gateway.outbox.model import (
 from gateway.outbox.records import (
     AuditRecord,
     DailyCount,
+    HeldFacility,
     Message,
     MessageFilter,
     Page,
@@ -38,6 +39,7 @@ __all__ = [
     "DailyCount",
     "DiskFull",
     "DocumentType",
+    "HeldFacility",
     "IdempotencyConflict",
     "Lease",
     "Message",

@@ -140,7 +140,7 @@ class Lease:
     token: int
     expires_at: datetime
     lease_seconds: float
-    attempt: int  # the number of this attempt (1 for the first)
+    attempt: int  # the number of this attempt (1 for the first; counted again from 1 after a replay)
     resend: bool  # an earlier send's outcome is unknown: this send may duplicate it
     facility: str
     document_type: DocumentType
@@ -150,6 +150,11 @@ class Lease:
     version: int
     schema_version: str
     received_at: datetime
+    # The retry window (what the retry policy's attempt limit and deadline count): it starts at
+    # the first send, and again after an operator's replay or the facility's release, so that
+    # attempts met by an account refusal and time spent HELD are not held against the document.
+    retry_attempt: int = 1  # this attempt's number in the window (1: the window starts now)
+    first_attempt_at: datetime | None = None  # when the window's first send went out; None: not yet
 
 
 class OutcomeKind(enum.Enum):

@@ -95,6 +95,27 @@ class DailyCount:
 
 
 @dataclass(frozen=True)
+class HeldFacility:
+    """A facility whose documents are parked (its portal credentials failed, or an operator
+    held it): what `held_facilities` returns.
+
+    `documents` counts its HELD documents (0: held, nothing waiting yet). `since` is when it was
+    held; `actor` and `reason` say who held it and why (None only for HELD documents left
+    without a hold, which the store does not make).
+    """
+
+    facility: str
+    documents: int
+    since: datetime
+    actor: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"facility": self.facility, "documents": self.documents, "since": self.since.isoformat(),
+                "actor": self.actor, "reason": self.reason}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class PruneResult:
     """What `prune` removed: payloads of delivered messages, expired idempotency keys."""
 

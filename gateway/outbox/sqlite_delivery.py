@@ -15,7 +15,9 @@ since), and only from the states they expect.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -27,12 +29,13 @@ from gateway.outbox.model import DocumentType, Lease, Outcome, OutcomeKind, Stat
 from gateway.outbox.sqlite_operator import hold_messages
 from gateway.outbox.sqlite_rows import message_row, newer_version, transition
 from gateway.outbox.sqlite_schema import PENDING
-from gateway.outbox.timeutil import iso, parse_iso
+from gateway.outbox.timeutil import iso, parse_iso, parse_iso_opt
 from gateway.outbox.tx import Tx
 
 _LEASABLE = f"""
 SELECT m.* FROM messages m
 WHERE m.{PENDING} AND m.state <> 'HELD' AND m.due_at <= ?
+  AND m.facility NOT IN (SELECT value FROM json_each(?))
   AND NOT EXISTS (
     SELECT 1 FROM json_each(m.keyset) k
     CROSS JOIN message_keys e ON e.facility = m.facility AND e.key = k.value
@@ -47,18 +50,23 @@ SYSTEM = "system"
 UNKNOWN_CODE = "outcome.unknown"  # DEAD because a re-send is not allowed (resend_on_unknown=False)
 
 
-def lease(tx: Tx, worker_id: str, limit: int, lease_seconds: float) -> list[Lease]:
-    """Lease up to `limit` due messages, in lane order (see the module docstring).
+def lease(
+    tx: Tx, worker_id: str, limit: int, lease_seconds: float, exclude_facilities: Collection[str] = ()
+) -> list[Lease]:
+    """Lease up to `limit` due messages, in lane order (see the module docstring), none of
+    `exclude_facilities` (whose portal cannot take anything now; their messages stay as they
+    are, an expired send included, until a lease without the exclusion finds them).
 
     A message found SENDING with an expired lease had its outcome lost (a crashed worker): it
     goes to RETRY_WAIT as "outcome unknown" (its next send is audited as a re-send), or to
     SUPERSEDED if a newer version arrived meanwhile, or to HELD if its facility is held.
     """
     held = {r[0] for r in tx.all("SELECT facility FROM facility_holds")}
+    excluded = json.dumps(sorted(set(exclude_facilities)))
     leases: list[Lease] = []
     while len(leases) < limit:
         moved = False  # a message moved out of a lane may unblock later ones: look again
-        for row in tx.all(_LEASABLE, (tx.now_iso, limit - len(leases))):
+        for row in tx.all(_LEASABLE, (tx.now_iso, excluded, limit - len(leases))):
             if row["state"] == State.SENDING.value:
                 requeued = _expire_send(tx, row, held)
                 if requeued is None:
@@ -108,6 +116,7 @@ def _grant(tx: Tx, row: sqlite3.Row, worker_id: str, lease_seconds: float) -> Le
         keys=keys_from_text(row["keyset"]), content_digest=row["content_digest"],
         content=bytes(payload[0]) if payload else b"", version=row["version"],
         schema_version=row["schema_version"], received_at=parse_iso(row["received_at"]),
+        retry_attempt=row["window_sends"] + 1, first_attempt_at=parse_iso_opt(row["first_attempt_at"]),
     )
 
 
@@ -132,6 +141,8 @@ def mark_sending(tx: Tx, lease: Lease, sent_digest: str | None) -> bool:
     transition(tx, row, State.SENDING, "resend" if resend else "send", lease.worker_id,
                body_digest=sent_digest or row["body_sha256"], detail=detail,
                columns={"attempts": row["attempts"] + 1, "sends": row["sends"] + 1,
+                        "window_sends": row["window_sends"] + 1,
+                        "first_attempt_at": row["first_attempt_at"] or tx.now_iso,
                         "lease_expires_at": expires, "due_at": expires})
     return True
 

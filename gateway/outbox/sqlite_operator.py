@@ -12,6 +12,9 @@ from gateway.outbox.sqlite_rows import message_row, newer_version, to_message, t
 from gateway.outbox.sqlite_schema import PENDING
 from gateway.outbox.tx import Tx
 
+# A replay or a release starts the message's retry window again (model.Lease).
+NEW_RETRY_WINDOW = {"window_sends": 0, "first_attempt_at": None}
+
 
 def hold_messages(tx: Tx, rows: Iterable[sqlite3.Row], actor: str, reason: str) -> int:
     """Park messages (QUEUED / RETRY_WAIT) as HELD; a lease on them is void."""
@@ -45,7 +48,7 @@ def release_facility(tx: Tx, facility: str, actor: str, reason: str) -> int:
                   (facility,))
     for row in rows:
         transition(tx, row, State.QUEUED, "released", actor, detail={"reason": reason},
-                   columns={"due_at": tx.now_iso})
+                   columns={"due_at": tx.now_iso, **NEW_RETRY_WINDOW})
     return len(rows)
 
 
@@ -80,7 +83,7 @@ def replay(tx: Tx, message_id: str, operator: str, reason: str) -> Message:
     to = State.HELD if held else State.QUEUED
     transition(tx, row, to, "replay", operator, detail={"reason": reason},
                columns={"attempts": 0, "due_at": None if held else tx.now_iso, "lease_owner": None,
-                        "lease_expires_at": None})
+                        "lease_expires_at": None, **NEW_RETRY_WINDOW})
     updated = message_row(tx, message_id)
     assert updated is not None
     return to_message(updated)

@@ -10,9 +10,16 @@ from datetime import date
 from typing import Any
 
 from gateway.outbox.errors import SUBMISSION_INVALID, OutboxInputError
-from gateway.outbox.records import AuditRecord, DailyCount, Message, MessageFilter, Page
+from gateway.outbox.records import (
+    AuditRecord,
+    DailyCount,
+    HeldFacility,
+    Message,
+    MessageFilter,
+    Page,
+)
 from gateway.outbox.sqlite_rows import placeholders, to_message
-from gateway.outbox.timeutil import iso
+from gateway.outbox.timeutil import iso, parse_iso
 
 MAX_PAGE = 1000
 AUDIT_COLUMNS = "seq, at, message_id, action, actor, from_state, to_state, body_digest, detail, prev_hash, hash"
@@ -103,6 +110,24 @@ def daily_counts(conn: sqlite3.Connection, first: date, last: date, facility: st
         params.append(facility)
     rows = conn.execute(sql + " ORDER BY facility, day", params).fetchall()
     return [DailyCount(r[0], date.fromisoformat(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def held_facilities(conn: sqlite3.Connection) -> list[HeldFacility]:
+    """Held facilities and facilities with HELD documents, with counts and since when."""
+    waiting = {
+        str(r[0]): (int(r[1]), str(r[2]))
+        for r in conn.execute("SELECT facility, count(*), min(updated_at) FROM messages "
+                              "WHERE state = 'HELD' GROUP BY facility")
+    }  # fmt: skip
+    found = {}
+    for facility, held_at, actor, reason in conn.execute(
+        "SELECT facility, held_at, actor, reason FROM facility_holds"
+    ):
+        documents = waiting.pop(facility, (0, held_at))[0]
+        found[facility] = HeldFacility(facility, documents, parse_iso(held_at), actor, reason)
+    for facility, (documents, since) in waiting.items():
+        found[facility] = HeldFacility(facility, documents, parse_iso(since))
+    return [found[code] for code in sorted(found)]
 
 
 def chain_head(conn: sqlite3.Connection) -> tuple[int, str] | None:

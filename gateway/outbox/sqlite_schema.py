@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gateway.outbox.errors import SCHEMA, StoreFault
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the retry window (window_sends, first_attempt_at)
 WRITER_CACHE_KIB = 65536
 
 # The messages still to deliver; queries that must use the `messages_pending` index repeat this
@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS messages (
   due_at TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
   sends INTEGER NOT NULL DEFAULT 0,
+  window_sends INTEGER NOT NULL DEFAULT 0,
+  first_attempt_at TEXT,
   outcome_unknown INTEGER NOT NULL DEFAULT 0,
   lease_owner TEXT,
   lease_token INTEGER NOT NULL DEFAULT 0,
@@ -57,6 +59,7 @@ CREATE INDEX IF NOT EXISTS messages_identity ON messages (facility, document_typ
 CREATE INDEX IF NOT EXISTS messages_pending ON messages (due_at, seq) WHERE {PENDING};
 CREATE INDEX IF NOT EXISTS messages_delivered ON messages (delivered_at)
   WHERE state = 'DELIVERED' AND pruned_at IS NULL;
+CREATE INDEX IF NOT EXISTS messages_held ON messages (facility) WHERE state = 'HELD';
 CREATE TABLE IF NOT EXISTS message_keys (
   facility TEXT NOT NULL, document_type TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
   PRIMARY KEY (facility, key, document_type, seq)
@@ -119,16 +122,38 @@ def connect(path: Path, *, read_only: bool = False, writer: bool = False) -> sql
         raise StoreFault(SCHEMA, f"{path}: cannot open the outbox database ({exc})") from None
 
 
+# Schema 1 -> 2: the retry window of each message, kept in its row so that a lease carries it.
+# Backfilled from the audit trail the way the retry policy used to read it: the sends since the
+# last replay or release, and the time of the first of them.
+_WINDOW_SENDS = (
+    "FROM audit a WHERE a.message_id = messages.id AND a.action IN ('send','resend') AND a.seq > "
+    "COALESCE((SELECT MAX(r.seq) FROM audit r WHERE r.message_id = messages.id "
+    "AND r.action IN ('replay','released')), 0)"
+)
+MIGRATE_1_TO_2 = (
+    "ALTER TABLE messages ADD COLUMN window_sends INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN first_attempt_at TEXT",
+    f"UPDATE messages SET window_sends = (SELECT COUNT(*) {_WINDOW_SENDS}), "
+    f"first_attempt_at = (SELECT MIN(a.at) {_WINDOW_SENDS}) WHERE {PENDING} OR state = 'DEAD'",
+)
+
+
 def initialise(conn: sqlite3.Connection) -> str:
-    """Create the schema if needed and return the store's id (random, made once).
+    """Create the schema if needed (migrating a schema-1 database) and return the store's id
+    (random, made once).
 
     Raises StoreFault `store.schema` for a database of another schema version.
     """
     conn.execute("BEGIN IMMEDIATE")
+    rows = _meta(conn)
+    if rows.get("schema_version") == "1":
+        for statement in MIGRATE_1_TO_2:
+            conn.execute(statement)
+        conn.execute("UPDATE meta SET value = ? WHERE name = 'schema_version'", (SCHEMA_VERSION,))
+        rows["schema_version"] = SCHEMA_VERSION
     for statement in DDL.replace("{PENDING}", PENDING).split(";"):
         if statement.strip():
             conn.execute(statement)
-    rows = dict(conn.execute("SELECT name, value FROM meta").fetchall())
     version = rows.get("schema_version")
     if version is None:
         store_id = secrets.token_hex(8)
@@ -140,3 +165,9 @@ def initialise(conn: sqlite3.Connection) -> str:
         store_id = rows["store_id"]
     conn.execute("COMMIT")
     return str(store_id)
+
+
+def _meta(conn: sqlite3.Connection) -> dict[str, str]:
+    """The meta table's rows ({} for a new database)."""
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+    return {} if exists is None else {str(k): str(v) for k, v in conn.execute("SELECT name, value FROM meta")}

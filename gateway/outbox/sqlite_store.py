@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from functools import partial
@@ -23,6 +23,7 @@ from gateway.outbox.model import Accepted, Clock, Lease, Outcome, Submission
 from gateway.outbox.records import (
     AuditRecord,
     DailyCount,
+    HeldFacility,
     Message,
     MessageFilter,
     Page,
@@ -96,8 +97,12 @@ class SqliteOutboxStore:
         body_sha256 = submission.body_sha256
         return await self._writer.run(partial(sqlite_accept.accept, sub=submission, body_sha256=body_sha256))
 
-    async def lease(self, worker_id: str, now: datetime, limit: int, lease_seconds: float) -> list[Lease]:
-        job = partial(sqlite_delivery.lease, worker_id=worker_id, limit=limit, lease_seconds=lease_seconds)
+    async def lease(
+        self, worker_id: str, now: datetime, limit: int, lease_seconds: float,
+        exclude_facilities: Collection[str] = (),
+    ) -> list[Lease]:  # fmt: skip
+        job = partial(sqlite_delivery.lease, worker_id=worker_id, limit=limit, lease_seconds=lease_seconds,
+                      exclude_facilities=tuple(exclude_facilities))  # fmt: skip
         return await self._writer.run(job, now=now)
 
     async def extend_lease(self, lease: Lease, lease_seconds: float) -> Lease | None:
@@ -152,6 +157,9 @@ class SqliteOutboxStore:
     ) -> Page:
         chosen = filters or MessageFilter()
         return await self._read(lambda c: sqlite_reads.list_messages(c, chosen, cursor, limit))
+
+    async def held_facilities(self) -> list[HeldFacility]:
+        return await self._read(sqlite_reads.held_facilities)
 
     async def daily_counts(self, first: date, last: date, facility: str | None = None) -> list[DailyCount]:
         return await self._read(lambda c: sqlite_reads.daily_counts(c, first, last, facility))

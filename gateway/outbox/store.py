@@ -9,11 +9,14 @@ Guarantees every implementation keeps (SQLite now, PostgreSQL later):
 - no transaction is held open across a network call: the worker calls `lease`, then
   `mark_sending`, sends, then `record_outcome` — three short transactions;
 - a message is leased only when no earlier-accepted pending message shares one of its
-  (facility, document type, MA_LK) lanes.
+  (facility, document type, MA_LK) lanes;
+- nothing here is specific to one database: a collection parameter is a plain collection
+  (SQLite binds it as a JSON array, PostgreSQL as an array), times are aware UTC datetimes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Protocol
 
@@ -22,6 +25,7 @@ from gateway.outbox.model import Accepted, Lease, Outcome, Submission
 from gateway.outbox.records import (
     AuditRecord,
     DailyCount,
+    HeldFacility,
     Message,
     MessageFilter,
     Page,
@@ -49,8 +53,14 @@ class OutboxStore(Protocol):
         """
         ...
 
-    async def lease(self, worker_id: str, now: datetime, limit: int, lease_seconds: float) -> list[Lease]:
-        """Lease up to `limit` messages due at `now`, respecting per-MA_LK order."""
+    async def lease(
+        self, worker_id: str, now: datetime, limit: int, lease_seconds: float,
+        exclude_facilities: Collection[str] = (),
+    ) -> list[Lease]:  # fmt: skip
+        """Lease up to `limit` messages due at `now`, respecting per-MA_LK order, none of the
+        facilities in `exclude_facilities` (the caller knows their destination cannot take
+        anything now, e.g. its circuit is open). Each lease carries the message's retry window
+        (`retry_attempt`, `first_attempt_at`)."""
         ...
 
     async def extend_lease(self, lease: Lease, lease_seconds: float) -> Lease | None:
@@ -74,6 +84,11 @@ class OutboxStore(Protocol):
 
     async def release_facility(self, facility: str, actor: str, reason: str) -> int:
         """Release a held facility: HELD -> QUEUED. Returns how many."""
+        ...
+
+    async def held_facilities(self) -> list[HeldFacility]:
+        """Every held facility, and every facility with HELD documents: how many documents,
+        since when, who held it and why; by facility code."""
         ...
 
     async def replay(self, message_id: str, operator: str, reason: str) -> Message:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from adapters.portal.simulator import PortalSimulator
 from gateway.delivery import DeliveryService
@@ -45,10 +45,14 @@ async def states(store: OutboxStore, ids: Iterable[str]) -> dict[str, State]:
     return result
 
 
-async def advance_to_next_due(store: OutboxStore, clock: FakeClock, most: timedelta) -> None:
-    """Move the fake clock to the earliest due time of a waiting message (at most `most` on)."""
+async def advance_to_next_due(
+    store: OutboxStore, clock: FakeClock, most: timedelta, also: Iterable[datetime] = ()
+) -> None:
+    """Move the fake clock to the next moment something can happen (at most `most` on): the
+    earliest future due time of a waiting message, or one of `also` (e.g. when a circuit lets a
+    probe through). Nothing was leased, so what is due already is blocked until then."""
     waiting = [m.due_at for m in await messages(store, PENDING) if m.due_at is not None]
-    target = min(waiting, default=clock() + most)
+    target = min((t for t in (*waiting, *also) if t > clock()), default=clock() + most)
     clock.now = max(clock() + timedelta(milliseconds=1), min(target, clock() + most))
 
 
@@ -63,7 +67,8 @@ async def deliver_until(
         if await done():
             return number
         if leased == 0:
-            await advance_to_next_due(store, clock, most)
+            probes = [c.probe_at for c in service.status().circuits if c.probe_at is not None]
+            await advance_to_next_due(store, clock, most, probes)
     raise AssertionError(f"not done after {rounds} rounds: {service.status().to_json()}")
 
 
