@@ -20,6 +20,7 @@ The TOML file (every key optional; unknown keys are an error, so a typo does not
     [limits]      dossier_body_bytes = 33554432, json_body_bytes = 65536,
                   max_total_bytes = 100663296, max_depth = 32, max_elements = 2000000
     [intake]      worker = "process"               # or "thread" (gateway/http/cpu.py)
+                  max_waiting = 256                # more waiting documents: 503 intake.busy
     [rate_limit]  rate = 10.0, burst = 50          # per facility: tokens per second, bucket size
     [signing]     trust_dir = "...", keys_dir = "...", default_policy = "required",
                   revocation = "hard", passphrase_env = "GATEWAY_KEY_PASSPHRASE"
@@ -179,6 +180,7 @@ class IntakeConfig:
     (one worker thread in the gateway process); gateway/http/cpu.py says why."""
 
     worker: str = "process"
+    max_waiting: int = 256  # documents waiting for the checks; one more is refused with 503 intake.busy
 
 
 @dataclass(frozen=True)
@@ -435,7 +437,8 @@ def _limits(s: _Section) -> Limits:
 
 
 def _intake(s: _Section) -> IntakeConfig:
-    value = IntakeConfig(worker=s.choice("worker", ("process", "thread"), "process"))
+    value = IntakeConfig(worker=s.choice("worker", ("process", "thread"), "process"),
+                         max_waiting=s.integer("max_waiting", IntakeConfig.max_waiting, low=1))
     s.finish()
     return value
 

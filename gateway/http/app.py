@@ -112,6 +112,7 @@ def _store(given: OutboxStore | None) -> Callable[[web.Application], AsyncIterat
                 await store.close()
             raise
         app[keys.STORE] = store
+        app[keys.METRICS].intake_waiting.set_function(runner.waiting)
         app[keys.INTAKE] = Intake(store=store, runner=runner, clock=app[keys.CLOCK], metrics=app[keys.METRICS],
                                   schema_version=settings.schema_version)
         try:

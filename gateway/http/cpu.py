@@ -8,6 +8,13 @@ object).
   on different cores without sharing one GIL (bench/intake_http.py measures both), and a
   document that makes the XML stack misbehave takes down the worker, not the gateway: the
   worker is started again and that request gets a 500.
+
+Admission: at most `[intake] max_waiting` documents wait for the checks; one more is refused at
+once with 503 `intake.busy` and Retry-After (the HIS retries; the gateway keeps answering and its
+latency stays bounded instead of every request timing out behind an unbounded queue). The worker
+process holds at most two frames (one being checked, one queued, so it never idles); receipts of
+documents already stored go ahead of new checks, so an accepted document is answered promptly
+under load; a waiting check whose client has gone is dropped before it costs anything.
 - `thread`: one worker thread in the gateway process (a small machine, or tests that patch the
   checks).
 
@@ -38,8 +45,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol
 
-from gateway.config import Settings
-from gateway.http.errors import INTERNAL, ApiError
+from gateway.config import IntakeConfig, Settings
+from gateway.http.errors import INTAKE_BUSY, INTERNAL, ApiError
 from gateway.http.examiner import Examined, Examiner
 from gateway.signing import (
     FacilityPolicies,
@@ -66,6 +73,8 @@ class CpuRunner(Protocol):
     async def examine(self, body: bytes, facility: str | None, at: datetime) -> Examined: ...
 
     async def sign_receipt(self, receipt: Receipt) -> bytes: ...
+
+    def waiting(self) -> int: ...
 
     async def close(self) -> None: ...
 
@@ -103,19 +112,40 @@ class WorkerConfig:
         return Examiner(trust, signer, policies, self.limits, self.schema_version)
 
 
+DEFAULT_MAX_WAITING = IntakeConfig.max_waiting
+
+
+def busy() -> ApiError:
+    """The refusal of a document that finds `max_waiting` others waiting for the checks."""
+    return ApiError(503, INTAKE_BUSY, "the gateway is checking as many documents as it can hold; "
+                    "retry after Retry-After seconds", headers={"Retry-After": "1"})
+
+
 class ThreadRunner:
     """The examiner in this process, on a one-thread executor."""
 
-    def __init__(self, examiner: Examiner, executor: Executor) -> None:
+    def __init__(self, examiner: Examiner, executor: Executor, max_waiting: int = DEFAULT_MAX_WAITING) -> None:
         self._examiner = examiner
         self._executor = executor
+        self._max_waiting = max_waiting
+        self._examining = 0
 
     async def start(self) -> None:
         return None
 
+    def waiting(self) -> int:
+        """Documents checked or waiting to be (for /metrics)."""
+        return self._examining
+
     async def examine(self, body: bytes, facility: str | None, at: datetime) -> Examined:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._examiner.examine, body, facility, at)
+        if self._examining >= self._max_waiting:
+            raise busy()
+        self._examining += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._examiner.examine, body, facility, at)
+        finally:
+            self._examining -= 1
 
     async def sign_receipt(self, receipt: Receipt) -> bytes:
         loop = asyncio.get_running_loop()
@@ -183,12 +213,17 @@ class _WorkerDied(Exception):
 class ProcessRunner:
     """The examiner in one worker process (module docstring), started again if it dies."""
 
-    def __init__(self, config: WorkerConfig) -> None:
+    WINDOW = 2  # frames the worker holds: one being checked, one queued behind it
+
+    def __init__(self, config: WorkerConfig, max_waiting: int = DEFAULT_MAX_WAITING) -> None:
         self._config = config
+        self._max_waiting = max_waiting
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._pending: deque[asyncio.Future[Any]] = deque()
+        self._pending: deque[asyncio.Future[Any]] = deque()  # sent, answers come in this order
+        self._checks: deque[tuple[asyncio.Future[Any], bytes]] = deque()  # not yet sent
+        self._receipts: deque[tuple[asyncio.Future[Any], bytes]] = deque()  # not yet sent, go first
         self._listener: asyncio.Task[None] | None = None
         self._starting = asyncio.Lock()
         self._closing = False
@@ -232,26 +267,44 @@ class ProcessRunner:
         signed: bytes = await self._call("receipt", receipt)
         return signed
 
+    def waiting(self) -> int:
+        """Checks waiting to be sent to the worker (for /metrics)."""
+        return len(self._checks)
+
     async def _call(self, op: str, *args: Any) -> Any:
         if self._writer is None:
             await self.start()
-        writer = self._writer
-        assert writer is not None
+        queue = self._receipts if op == "receipt" else self._checks
+        if queue is self._checks and len(self._checks) >= self._max_waiting:
+            raise busy()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        data = pickle.dumps((op, args), protocol=pickle.HIGHEST_PROTOCOL)
-        self._pending.append(future)
-        writer.write(_FRAME.pack(len(data)) + data)  # one write: frames never interleave
+        queue.append((future, pickle.dumps((op, args), protocol=pickle.HIGHEST_PROTOCOL)))
+        self._pump()
         try:
-            await writer.drain()
             return await future
         except (_WorkerDied, ConnectionError):
             raise ApiError(500, INTERNAL, "the intake worker stopped while checking this document") from None
+
+    def _pump(self) -> None:
+        """Send frames while the worker holds fewer than WINDOW: receipts first, then checks in
+        arrival order; a frame whose caller has gone (cancelled) is dropped unsent."""
+        writer = self._writer
+        while writer is not None and len(self._pending) < self.WINDOW:
+            queue = self._receipts or self._checks
+            if not queue:
+                return
+            future, data = queue.popleft()
+            if future.done():
+                continue
+            self._pending.append(future)
+            writer.write(_FRAME.pack(len(data)) + data)  # one write: frames never interleave
 
     async def _listen(self, reader: asyncio.StreamReader) -> None:
         try:
             while True:
                 kind, value = await _read(reader)
                 future = self._pending.popleft()
+                self._pump()
                 if future.done():
                     continue
                 if kind == "ok":
@@ -272,8 +325,11 @@ class ProcessRunner:
         writer, self._writer, self._reader = self._writer, None, None
         if writer is not None:
             writer.close()
-        while self._pending:
-            future = self._pending.popleft()
+        waiting = [*self._pending, *(f for f, _ in self._receipts), *(f for f, _ in self._checks)]
+        self._pending.clear()
+        self._receipts.clear()
+        self._checks.clear()
+        for future in waiting:
             if not future.done():
                 future.set_exception(_WorkerDied())
         process, self._process = self._process, None
@@ -321,5 +377,5 @@ def make_runner(settings: Settings, trust: TrustStore, signer: Signer, executor:
     """The runner `[intake] worker` asks for (`thread` reuses this process's trust and keys)."""
     if settings.intake.worker == "thread":
         examiner = Examiner(trust, signer, settings.policies(), settings.limits.parse_limits(), settings.schema_version)
-        return ThreadRunner(examiner, executor)
-    return ProcessRunner(WorkerConfig.from_settings(settings))
+        return ThreadRunner(examiner, executor, settings.intake.max_waiting)
+    return ProcessRunner(WorkerConfig.from_settings(settings), settings.intake.max_waiting)

@@ -32,6 +32,7 @@ CALLBACK_URL = "callback.url_invalid"
 CALLBACK_NOT_FOUND = "callback.not_found"
 REASON_REQUIRED = "replay.reason_required"
 INBOX_FACILITY = "inbox.facility_unknown"
+INTAKE_BUSY = "intake.busy"
 
 CODES: dict[str, str] = {
     AUTH_MISSING: "no credentials: send `Authorization: Bearer <token>` or a client certificate",
@@ -56,6 +57,8 @@ CODES: dict[str, str] = {
     REASON_REQUIRED: "an operator action without a reason",
     INBOX_FACILITY: "a watched-folder document naming no facility (XML12) and no inbox facility "
     "configured",
+    INTAKE_BUSY: "`[intake] max_waiting` documents already wait for the checks; retry after "
+    "Retry-After seconds (nothing was stored)",
 }
 
 

@@ -27,6 +27,7 @@ class Metrics:
     notices: Counter
     inbox_files: Counter
     component_up: Gauge
+    intake_waiting: Gauge
 
     def render(self) -> bytes:
         """The text exposition format of every metric of this app."""
@@ -57,4 +58,7 @@ def make_metrics() -> Metrics:
                             ("outcome",), registry=registry),
         component_up=Gauge("gateway_component_running", "1 while a background component runs",
                            ("component",), registry=registry),
+        intake_waiting=Gauge("gateway_intake_waiting",
+                             "Documents waiting for the checks (503 intake.busy beyond [intake] max_waiting)",
+                             registry=registry),
     )
