@@ -194,7 +194,13 @@ async def run_live(args: argparse.Namespace, settings: Settings) -> int:
         delivery.append(DemoDelivery(app[keys.STORE], portal_url))
         return delivery[0]
 
-    app = make_app(settings, components=[make_delivery])
+    from gateway.http.portal_face import portal_cards
+
+    # card lookups on the face (issue 8), asked with the demo's portal accounts
+    cards = portal_cards(PortalDirectory.of(*(
+        FacilityAccount(code, Credentials.from_password(f"{code}_BV", PORTAL_PASSWORD), base_url=portal_url)
+        for code in FACILITIES)))  # fmt: skip
+    app = make_app(settings, components=[make_delivery, cards])
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     feeder_task: asyncio.Task[None] | None = None
     try:

@@ -5,6 +5,13 @@ the raw path or query), status, latency, the authenticated facility or operator,
 and the error code. Never a header, a body, a query value or anything read from a document: no
 personal data reaches a log line. Unexpected exceptions are logged with their type and stack
 frames but not their message (which might quote a document).
+
+Some callers put credentials in a URL (the portal's card lookup sends `?password=<MD5>` and
+the tokens in its query string). Lines other code writes may quote a URL (aiohttp's own access
+and error logs, a library's exception text), so RedactSecrets strips `password`,
+`passwordHash`, `pass` and the token parameters from every record that reaches the loggers
+`redact_loggers` names and the handler `configure_logging` installs: the message, the formatted
+exception and every extra string attribute (aiohttp's `first_request_line`).
 """
 
 from __future__ import annotations
@@ -36,10 +43,63 @@ LOG_LEVELS: dict[str, int] = {"": logging.INFO, "gateway": logging.INFO, "signxm
                               "aiohttp.access": logging.WARNING}
 
 
+_SECRET_NAMES = r"(?:password|passwordhash|pass|access_?token|id_?token|tokenid|token)"
+_QUERY_SECRET = re.compile(r"(?i)([?&;]" + _SECRET_NAMES + r"=)[^&\s\"'#;]*")
+_PAIR_SECRET = re.compile(r"(?i)(\b" + _SECRET_NAMES + r"\b[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,;}]+")
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+REDACTED_LOGGERS = ("aiohttp.access", "aiohttp.server", "aiohttp.web", "aiohttp.client", "aiohttp.internal",
+                    "aiohttp.websocket", "gateway.http.access", "gateway.http.error",
+                    "gateway.http.portal_face", "adapters.portal")
+
+
+def redact(text: str) -> str:
+    """`text` with the values of password / passwordHash / pass and the token parameters
+    replaced by `***`, in query strings (`?password=...&`) and in `name: value` / `"name":
+    "value"` / `name=value` pairs."""
+    if "ass" not in text.lower() and "oken" not in text.lower():
+        return text  # the common case, cheaply
+    return _PAIR_SECRET.sub(r"\1***", _QUERY_SECRET.sub(r"\1***", text))
+
+
+class RedactSecrets(logging.Filter):
+    """Strips credentials from a record (module docstring). Never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to the handler's error path
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD and isinstance(value, str):
+                setattr(record, name, redact(value))
+        return True
+
+
+_REDACT = RedactSecrets()
+
+
+def redact_loggers(names: tuple[str, ...] = REDACTED_LOGGERS) -> None:
+    """Put RedactSecrets on these loggers (idempotent). A logger's filters see the records
+    created on it, not its children's: hence the list of names."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(_REDACT)
+
+
 def configure_logging(level: int = logging.INFO) -> None:
-    """Log to stderr, one message per line (the gateway's messages are JSON), at LOG_LEVELS."""
+    """Log to stderr, one message per line (the gateway's messages are JSON), at LOG_LEVELS,
+    every record stripped of credentials (RedactSecrets)."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.addFilter(_REDACT)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     for name, wanted in LOG_LEVELS.items():

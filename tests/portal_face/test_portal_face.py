@@ -16,54 +16,11 @@ from gateway.http.portal_face.accounts import md5_hex
 from tests.http.support import Documents
 
 from .conftest import PASSWORDS, Face
-
-FORM = "application/x-www-form-urlencoded"
-ENVELOPE = "/api/qd130/guiHoSoXmlQD4750"
-CHECK_IN = "/api/qd130/checkInKcbQd4750"
-XML12 = "/api/qd130/guiDuLieuGdykQd130"
-
-
-class VendorHis:
-    """What a HIS does: take a token with the MD5 password, then post forms with the headers."""
-
-    def __init__(self, face: Face, facility: str, password: str | None = None) -> None:
-        self.client = face.client
-        self.facility = facility
-        self.username = f"{facility}_BV"
-        self.md5 = md5_hex(password if password is not None else PASSWORDS[facility])
-        self.access_token = ""
-        self.id_token = ""
-
-    async def take_token(self) -> tuple[int, dict[str, Any]]:
-        async with self.client.post("/api/token/take",
-                                    data={"username": self.username, "password": self.md5}) as response:
-            body = await response.json()
-            if body.get("maKetQua") == "200":
-                self.access_token = body["APIKey"]["access_token"]
-                self.id_token = body["APIKey"]["id_token"]
-            return response.status, body
-
-    async def send(self, path: str, document: bytes, *, loai: str = "130", ma_cskcb: str | None = None,
-                   raw_plus: bool = False, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-        code = ma_cskcb or self.facility
-        encoded = base64.b64encode(document).decode("ascii")
-        # Some HIS build the form by hand and do not escape '+': it arrives as a space.
-        file_field = encoded if raw_plus else quote(encoded, safe="")
-        form = (f"username={self.username}&loaiHoSo={loai}&maTinh={code[:2]}&maCSKCB={code}"
-                f"&fileHSBase64={file_field}")
-        sent = {"accessToken": self.access_token, "tokenId": self.id_token, "passwordHash": self.md5,
-                "Content-Type": FORM, **(headers or {})}
-        async with self.client.post(path, data=form.encode("ascii"), headers=sent) as response:
-            return response.status, await response.json()
-
-    async def native_status(self, message_id: str) -> tuple[int, dict[str, Any]]:
-        async with self.client.get(f"/api/v1/dossiers/{message_id}",
-                                   headers={"Authorization": f"Bearer {self.access_token}"}) as response:
-            return response.status, await response.json()
+from .his import CHECK_IN, ENVELOPE, FORM, XML12
 
 
 async def test_a_vendor_his_takes_a_token_in_the_portals_format(face: Face) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     status, body = await his.take_token()
     assert status == 200 and body["maKetQua"] == "200"
     key = body["APIKey"]
@@ -81,7 +38,7 @@ async def test_a_json_token_request_and_a_lower_case_md5_work_too(face: Face) ->
 async def test_a_dossier_a_check_in_and_an_xml12_are_received_and_followed_natively(
     face: Face, documents: Documents
 ) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     sent = [
         (ENVELOPE, documents.envelope(801), "130", "envelope"),
@@ -103,7 +60,7 @@ async def test_a_dossier_a_check_in_and_an_xml12_are_received_and_followed_nativ
 async def test_the_portal_token_sees_only_its_own_facility_on_the_native_api(
     face: Face, documents: Documents
 ) -> None:
-    his, other = VendorHis(face, "01001"), VendorHis(face, "79001")
+    his, other = face.his("01001"), face.his("79001")
     await his.take_token()
     await other.take_token()
     _, body = await his.send(ENVELOPE, documents.envelope(811))
@@ -118,7 +75,7 @@ async def test_the_portal_token_sees_only_its_own_facility_on_the_native_api(
 async def test_an_invalid_dossier_is_refused_with_422_and_the_field_codes_in_vietnamese(
     face: Face, documents: Documents
 ) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     status, body = await his.send(ENVELOPE, documents.envelope(821, defect="XML1.MA_THE_BHYT.format"))
     assert status == 422 and body["maKetQua"] == "422"
@@ -128,21 +85,31 @@ async def test_an_invalid_dossier_is_refused_with_422_and_the_field_codes_in_vie
 
 
 async def test_wrong_facility_in_the_form_is_refused_with_403(face: Face, documents: Documents) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     status, body = await his.send(ENVELOPE, documents.envelope(831), ma_cskcb="79001")
     assert status == 403 and body["maKetQua"] == "403" and "maCSKCB" in body["thongDiep"]
 
 
+async def test_a_wrong_province_in_the_form_is_refused_with_403(face: Face, documents: Documents) -> None:
+    his = face.his("01001")
+    await his.take_token()
+    form = "username=01001_BV&loaiHoSo=130&maTinh=79&maCSKCB=01001&fileHSBase64=" + quote(
+        base64.b64encode(documents.envelope(833)).decode("ascii"), safe="")
+    async with face.client.post(ENVELOPE, data=form, headers={**his.headers(), "Content-Type": FORM}) as response:
+        body = await response.json()
+    assert response.status == 403 and body["maKetQua"] == "403" and "maTinh" in body["thongDiep"]
+
+
 async def test_a_document_of_another_facility_is_refused_with_403(face: Face, documents: Documents) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     status, body = await his.send(ENVELOPE, documents.envelope(832, "79001"))
     assert status == 403 and body["maKetQua"] == "403" and "auth.wrong_facility" in body["thongDiep"]
 
 
 async def test_an_expired_token_is_refused_with_401_here_and_natively(face: Face, documents: Documents) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     face.clocks.offset = timedelta(hours=2)
     status, body = await his.send(ENVELOPE, documents.envelope(841))
@@ -153,7 +120,7 @@ async def test_an_expired_token_is_refused_with_401_here_and_natively(face: Face
 
 
 async def test_another_facilitys_token_is_refused(face: Face, documents: Documents) -> None:
-    his, other = VendorHis(face, "01001"), VendorHis(face, "79001")
+    his, other = face.his("01001"), face.his("79001")
     await his.take_token()
     await other.take_token()
     # 01001's HIS replays 79001's token (with 79001's headers) for its own dossier
@@ -167,7 +134,7 @@ async def test_another_facilitys_token_is_refused(face: Face, documents: Documen
 
 
 async def test_a_mismatched_token_id_is_refused(face: Face, documents: Documents) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     status, body = await his.send(ENVELOPE, documents.envelope(855), headers={"tokenId": "nope"})
     assert status == 401 and body["maKetQua"] == "401"
@@ -175,41 +142,41 @@ async def test_a_mismatched_token_id_is_refused(face: Face, documents: Documents
 
 @pytest.mark.parametrize("password_hash", ["0" * 32, "", "not-hex"])
 async def test_a_bad_password_hash_header_is_refused(face: Face, documents: Documents, password_hash: str) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     status, body = await his.send(ENVELOPE, documents.envelope(861), headers={"passwordHash": password_hash})
     assert status == 401 and body["maKetQua"] == "401"
 
 
 async def test_a_bad_password_is_refused_with_401(face: Face) -> None:
-    status, body = await VendorHis(face, "01001", password="wrong").take_token()
+    status, body = await face.his("01001", "wrong").take_token()
     assert status == 401 and body["maKetQua"] == "401" and "APIKey" not in body
-    status, body = await VendorHis(face, "99999", password="x").take_token()
+    status, body = await face.his("99999", "x").take_token()
     assert status == 401 and body["maKetQua"] == "401"
 
 
 async def test_brute_force_locks_the_username_out(face: Face) -> None:
     for _ in range(5):
-        status, body = await VendorHis(face, "01001", password="guess").take_token()
+        status, body = await face.his("01001", "guess").take_token()
         assert status == 401
-    status, body = await VendorHis(face, "01001").take_token()  # even the right password now
+    status, body = await face.his("01001").take_token()  # even the right password now
     assert status == 429 and body["maKetQua"] == "429"
     face.clocks.seconds += 901
-    status, body = await VendorHis(face, "01001").take_token()
+    status, body = await face.his("01001").take_token()
     assert status == 200 and body["maKetQua"] == "200"
 
 
 async def test_the_token_endpoint_is_rate_limited_per_address(face: Face) -> None:
     statuses = []
     for index in range(14):
-        his = VendorHis(face, "79001", password=f"try-{index}")
+        his = face.his("79001", f"try-{index}")
         his.username = f"user{index}_BV"
         statuses.append((await his.take_token())[0])
     assert statuses[:12] == [401] * 12 and statuses[12:] == [429, 429]
 
 
 async def test_a_malformed_base64_or_missing_headers_get_the_portals_codes(face: Face) -> None:
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     form = "username=01001_BV&loaiHoSo=130&maTinh=01&maCSKCB=01001&fileHSBase64=%%%"
     async with face.client.post(ENVELOPE, data=form, headers={
@@ -236,10 +203,10 @@ async def test_passwords_never_reach_a_log_line(
     face: Face, documents: Documents, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    his = VendorHis(face, "01001")
+    his = face.his("01001")
     await his.take_token()
     await his.send(ENVELOPE, documents.envelope(871))
-    await VendorHis(face, "01001", password="wrong-password").take_token()
+    await face.his("01001", "wrong-password").take_token()
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "portal" in text or "http.request" in text
     for secret in (his.md5, his.md5.lower(), md5_hex("wrong-password"), his.access_token, his.id_token):

@@ -6,13 +6,17 @@ Asia/Ho_Chi_Minh) and `thongDiep` (a message a person at the hospital can read, 
 with the gateway's error code and, for validation failures, the table, field and MA_LK of each
 problem). The HTTP status is the same number as `maKetQua`:
 
-    200 received and stored durably (not yet assessed)      400 malformed form, base64 or XML
+    200 received and stored durably (not yet assessed)
+    400 malformed form, base64 or XML; the document, the QĐ version or loaiHoSo is not the
+        path's (portal.document_type, portal.version, portal.loai_ho_so; nothing was stored)
     401 bad credentials / token / tokenId / passwordHash    403 the form or document names
     409 idempotency conflict                                    another facility, or plain HTTP
     413 too large                                           415 not a form or JSON body
     422 the document fails validation (the errors in thongDiep; nothing was stored)
     429 too many token requests / locked out / rate (Retry-After)
-    500 gateway fault                                       503 store unavailable (Retry-After)
+    500 gateway fault                                       503 store or tokens unavailable (Retry-After)
+
+The card lookup answers in its own shape (cards.py).
 """
 
 from __future__ import annotations

@@ -2,42 +2,61 @@
 
 A HIS switches to the gateway by changing only its base URL. Submissions go through the same
 Intake.submit as `POST /api/v1/dossiers` (the same checks, signature policy, durable commit and
-receipt); only the credentials and the answer's shape differ (answers.py).
+receipt); only the credentials and the answer's shape differ (answers.py). Before the intake,
+the path's own contract is checked: the QĐ version it names must be the gateway's
+`schema_version` (the one it validates with and delivers by), `loaiHoSo` must be the path's,
+and the document's root must be the path's type (one extra parse of the outer document, with the
+gateway's safe parser); a contradiction is refused with 400 and nothing is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import ipaddress
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from typing import Protocol
 
 from aiohttp import web
 
+from adapters.portal import CardLookupResult, CardQuery
+from adapters.portal.paths import LOAI_HO_SO, route_of
 from gateway.http import keys
 from gateway.http.auth import Kind, Principal
-from gateway.http.errors import ApiError
-from gateway.http.handling import read_body
+from gateway.http.errors import (
+    AUTH_EXPIRED,
+    AUTH_INVALID,
+    AUTH_MISSING,
+    BAD_REQUEST,
+    WRONG_FACILITY,
+    ApiError,
+)
 from gateway.http.portal_face.accounts import AccountBook, normalise_md5
 from gateway.http.portal_face.answers import answer, expires_in, from_error, portal_time, refusal
-from gateway.http.portal_face.errors import LOCKED_OUT, TLS_REQUIRED
+from gateway.http.portal_face.errors import (
+    DOCUMENT_TYPE,
+    LOCKED_OUT,
+    TLS_REQUIRED,
+    TOKEN_STORE,
+    VERSION,
+)
+from gateway.http.portal_face.errors import LOAI_HO_SO as LOAI_CODE
+from gateway.http.portal_face.inputs import decode_file, read_fields, secure
 from gateway.http.portal_face.sessions import (
     FaceTokens,
     Session,
+    TokenStoreError,
     id_token_matches,
     password_matches,
 )
 from gateway.http.ratelimit import RateLimiter, retry_after
+from gateway.xml.dossier import ENVELOPE_ROOT, STANDALONE_ROOTS
+from gateway.xml.errors import XmlInputError
+from gateway.xml.safe import parse_bytes
 
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
 MAX_FIELD = 200  # every form field but fileHSBase64
 
-# path -> what the portal calls it; the document itself says what it is (the intake checks it)
+# path -> what the portal calls it; the path also fixes the document type and QĐ version
+# (adapters/portal/paths.py, the same table the portal client sends by)
 SUBMISSIONS: dict[str, str] = {
     "/api/qd130/guiHoSoXmlQD130": "hồ sơ",
     "/api/qd130/guiHoSoXmlQD4750": "hồ sơ",
@@ -48,15 +67,26 @@ SUBMISSIONS: dict[str, str] = {
     "/api/qd130/guiDuLieuGdykQd130": "giấy chứng nhận giám định y khoa",
 }
 TOKEN_PATH = "/api/token/take"
+_KIND_OF_ROOT = {ENVELOPE_ROOT: "envelope", **STANDALONE_ROOTS}
+_KIND_NAMES = {"envelope": "hồ sơ GIAMDINHHS", "XML0": "check-in XML0", "XML12": "giám định y khoa XML12"}
+
+
+class CardSource(Protocol):
+    """What answers card lookups as a facility, with the gateway's own portal account for it:
+    adapters.portal.PortalClient (cards.py wires one)."""
+
+    async def lookup_card(self, facility: str, query: CardQuery) -> CardLookupResult: ...
 
 
 @dataclass
 class Face:
-    """The face's state, one per application."""
+    """The face's state, one per application. `cards` is set when a card-lookup component runs
+    (cards.py); without it the card path answers 503."""
 
     accounts: AccountBook
     tokens: FaceTokens
     take_limiter: RateLimiter
+    cards: CardSource | None = None
 
 
 FACE: web.AppKey[Face] = web.AppKey("portal_face")
@@ -76,14 +106,14 @@ async def take_token(request: web.Request) -> web.Response:
     """POST /api/token/take: `username` and `password` (MD5 hex) -> the portal's APIKey."""
     face = request.app[FACE]
     now = request.app[keys.CLOCK]()
-    if not _secure(request):
+    if not secure(request):
         return refusal(403, "cổng tiếp nhận chỉ nhận kết nối HTTPS", code=TLS_REQUIRED, now=now)
     wait = face.take_limiter.check(request.remote or "unknown")
     if wait > 0:
         return refusal(429, "quá nhiều yêu cầu lấy token từ địa chỉ này", code="rate.limited",
                        headers={"Retry-After": retry_after(wait)}, now=now)
     try:
-        fields = await _fields(request, request.app[keys.SETTINGS].limits.json_body_bytes)
+        fields = await read_fields(request, request.app[keys.SETTINGS].limits.json_body_bytes)
     except ApiError as exc:
         return from_error(exc, now)
     username = fields.get("username", "")[:MAX_FIELD]
@@ -96,8 +126,12 @@ async def take_token(request: web.Request) -> web.Response:
     face.accounts.record(username, account is not None)
     md5 = normalise_md5(password)
     if account is None or md5 is None:
-        return refusal(401, "sai tên đăng nhập hoặc mật khẩu", code="auth.invalid", now=now)
-    issued = face.tokens.issue(account.username, account.facility, md5)
+        return refusal(401, "sai tên đăng nhập hoặc mật khẩu", code=AUTH_INVALID, now=now)
+    try:
+        issued = await face.tokens.issue(account.username, account.facility, md5)
+    except TokenStoreError:
+        return refusal(503, "không lưu được token, vui lòng thử lại", code=TOKEN_STORE,
+                       headers={"Retry-After": "5"}, now=now)
     request[keys.PRINCIPAL] = Principal(Kind.FACILITY, account.facility, via="portal-token")
     return answer(200, {"APIKey": {
         "access_token": issued.access_token,
@@ -106,6 +140,30 @@ async def take_token(request: web.Request) -> web.Response:
         "username": account.username,
         "expires_in": expires_in(issued.session.expires_at),
     }})
+
+
+def check_session(face: Face, access: str, ident: str, password_hash: str) -> Session:
+    """The session of a token after checking its id token and the password's MD5 (headers of a
+    submission, the query string of a card lookup). Raises ApiError 401 (503 when the tokens
+    database cannot be read)."""
+    md5 = normalise_md5(password_hash.strip())
+    access, ident = access.strip(), ident.strip()
+    if not access or not ident or md5 is None:
+        raise ApiError(401, AUTH_MISSING, "thiếu accessToken, tokenId hoặc passwordHash")
+    try:
+        session = face.tokens.lookup(access)
+    except TokenStoreError:
+        raise ApiError(503, TOKEN_STORE, "không đọc được token, vui lòng thử lại",
+                       headers={"Retry-After": "5"}) from None
+    if session is None:
+        raise ApiError(401, AUTH_INVALID, "token không hợp lệ")
+    if face.tokens.expired(session):
+        raise ApiError(401, AUTH_EXPIRED, "token đã hết hạn, hãy lấy token mới")
+    if not id_token_matches(session, ident):
+        raise ApiError(401, AUTH_INVALID, "tokenId không khớp với token")
+    if not password_matches(session, access, md5):
+        raise ApiError(401, AUTH_INVALID, "passwordHash không đúng")
+    return session
 
 
 # -- submissions -------------------------------------------------------------------------------
@@ -126,9 +184,11 @@ def _submitter(label: str) -> Callable[[web.Request], Awaitable[web.Response]]:
 async def _submit(request: web.Request, label: str) -> web.Response:
     app = request.app
     now = app[keys.CLOCK]()
-    if not _secure(request):
+    if not secure(request):
         return refusal(403, "cổng tiếp nhận chỉ nhận kết nối HTTPS", code=TLS_REQUIRED, now=now)
-    session = _session(request)
+    headers = request.headers
+    session = check_session(app[FACE], headers.get("accessToken", ""), headers.get("tokenId", ""),
+                            headers.get("passwordHash", ""))
     facility = session.facility
     principal = Principal(Kind.FACILITY, facility, via="portal-token")
     request[keys.PRINCIPAL] = principal
@@ -137,16 +197,18 @@ async def _submit(request: web.Request, label: str) -> web.Response:
         return refusal(429, f"cơ sở {facility} gửi vượt quá tốc độ cho phép", code="rate.limited",
                        headers={"Retry-After": retry_after(wait)}, now=now)
     limit = app[keys.SETTINGS].limits.dossier_body_bytes * 4 // 3 + 64 * 1024
-    fields = await _fields(request, limit)
+    fields = await read_fields(request, limit)
     if fields.get("username", session.username) != session.username:
-        return refusal(401, "username không khớp với token", code="auth.invalid", now=now)
+        return refusal(401, "username không khớp với token", code=AUTH_INVALID, now=now)
     for name, expected in (("maCSKCB", facility), ("maTinh", facility[:2])):
         if name in fields and fields[name].strip() != expected:
             return refusal(403, f"{name} = {fields[name][:20]!r} không phải của cơ sở {facility} (token)",
-                           code="auth.wrong_facility", now=now)
+                           code=WRONG_FACILITY, now=now)
     if "maCSKCB" not in fields:
-        return refusal(400, "thiếu trường maCSKCB", code="http.bad_request", now=now)
-    body = _decode(fields.get("fileHSBase64", ""))
+        return refusal(400, "thiếu trường maCSKCB", code=BAD_REQUEST, now=now)
+    kind = _check_path(request.path, fields.get("loaiHoSo", "").strip(), app[keys.SETTINGS].schema_version)
+    body = decode_file(fields.get("fileHSBase64", ""))
+    await _check_document_kind(request, body, kind)
     result = await app[keys.INTAKE].submit(body, facility=facility, submitter=principal.subject)
     message = result.message
     request[keys.MESSAGE_ID] = message.message_id
@@ -159,68 +221,37 @@ async def _submit(request: web.Request, label: str) -> web.Response:
     })
 
 
-def _session(request: web.Request) -> Session:
-    """The token's session after checking accessToken, tokenId and passwordHash; 401 otherwise."""
-    face = request.app[FACE]
-    access = request.headers.get("accessToken", "").strip()
-    ident = request.headers.get("tokenId", "").strip()
-    md5 = normalise_md5(request.headers.get("passwordHash", "").strip())
-    if not access or not ident or md5 is None:
-        raise ApiError(401, "auth.missing", "thiếu accessToken, tokenId hoặc passwordHash")
-    session = face.tokens.lookup(access)
-    if session is None:
-        raise ApiError(401, "auth.invalid", "token không hợp lệ")
-    if face.tokens.expired(session):
-        raise ApiError(401, "auth.expired", "token đã hết hạn, hãy lấy token mới")
-    if not id_token_matches(session, ident):
-        raise ApiError(401, "auth.invalid", "tokenId không khớp với token")
-    if not password_matches(face.tokens, session, md5):
-        raise ApiError(401, "auth.invalid", "passwordHash không đúng")
-    return session
+def _check_path(path: str, loai: str, schema_version: str) -> str:
+    """The document type the path takes, after checking the QĐ version it names against the one
+    the gateway validates and delivers, and the form's loaiHoSo. Raises ApiError 400."""
+    route = route_of(path)
+    assert route is not None  # only the submission paths are routed here
+    kind, version = route
+    if version is not None and version != schema_version:
+        raise ApiError(400, VERSION, f"đường dẫn {path} dành cho QĐ {version}; cổng tiếp nhận này kiểm tra và "
+                       f"gửi hồ sơ theo QĐ {schema_version}: gửi tới đường dẫn có {schema_version}")
+    expected = LOAI_HO_SO[kind]
+    if loai != expected:
+        shown = repr(loai[:20]) if loai else "trống"
+        raise ApiError(400, LOAI_CODE, f"loaiHoSo {shown} không đúng: đường dẫn {path} nhận "
+                       f"{_KIND_NAMES[kind]}, loaiHoSo = {expected}")
+    return kind
 
 
-def _decode(text: str) -> bytes:
-    """fileHSBase64, tolerating `+` sent unencoded in a form (it arrives as a space) and line
-    breaks."""
-    cleaned = "".join(text.replace(" ", "+").split())
-    if not cleaned:
-        raise ApiError(400, "http.bad_request", "thiếu fileHSBase64")
+async def _check_document_kind(request: web.Request, body: bytes, kind: str) -> None:
+    """Refuse (400, nothing stored) a document that is not of the path's type. Only its root is
+    looked at here, with the gateway's one safe parser; the intake checks everything else
+    (a document that cannot be parsed at all is left to it, for the same error as the native
+    API gives)."""
+    limits = request.app[keys.SETTINGS].limits.parse_limits()
     try:
-        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(400, "http.bad_request", "fileHSBase64 không phải base64 hợp lệ") from None
-
-
-async def _fields(request: web.Request, limit: int) -> dict[str, str]:
-    """The form (urlencoded) or JSON object fields as strings."""
-    media = request.content_type
-    if media not in (FORM, JSON):
-        raise ApiError(415, "http.unsupported_media_type", f"gửi dạng {FORM} hoặc {JSON}")
-    raw = await read_body(request, limit)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ApiError(400, "http.bad_request", "dữ liệu không phải UTF-8") from None
-    if media == FORM:
-        return dict(parse_qsl(text, keep_blank_values=True))
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise ApiError(400, "http.bad_request", "JSON không hợp lệ") from None
-    if not isinstance(value, dict):
-        raise ApiError(400, "http.bad_request", "JSON phải là một đối tượng")
-    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in value.items()}
-
-
-def _secure(request: web.Request) -> bool:
-    """Over TLS, through a trusted TLS-terminating proxy, or TLS not required (demo, tests)."""
-    settings = request.app[keys.SETTINGS]
-    if not settings.portal_face.require_tls or request.secure:
-        return True
-    if request.headers.get("X-Forwarded-Proto", "").lower() != "https" or not request.remote:
-        return False
-    try:
-        address = ipaddress.ip_address(request.remote)
-    except ValueError:
-        return False
-    return any(address in network for network in settings.proxy.networks())
+        tree = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: parse_bytes(body, what="fileHSBase64", limits=limits))
+    except XmlInputError:
+        return
+    root = tree.getroot()
+    tag = root.tag if isinstance(root.tag, str) else ""
+    found = _KIND_OF_ROOT.get(tag)
+    if found is not None and found != kind:
+        raise ApiError(400, DOCUMENT_TYPE, f"tài liệu gửi lên là {_KIND_NAMES[found]} nhưng đường dẫn "
+                       f"{request.path} nhận {_KIND_NAMES[kind]}; không lưu")
