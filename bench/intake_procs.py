@@ -7,11 +7,11 @@
 only (`keep_documents=False`: a 10-minute run sends ~3 GB); it prints `READY <url>`, and when
 stopped (SIGTERM) one JSON line of what it received.
 
-`gateway`: the gateway as `gateway serve` builds it (`make_app` with the store, the intake and
-its worker process, logging JSON lines to a file as in production) plus the delivery workers
-(gateway.delivery, the real portal client) sending to `--portal-url`, as `gateway demo` wires
-them; `gateway serve` has no option for that yet. It prints `READY <url>` once it takes
-requests and stops cleanly on SIGTERM.
+`gateway`: the real `gateway serve --config FILE` (the store, the intake and its worker process,
+the delivery workers with the real portal client sending to `--portal-url`, JSON log lines to
+`--log`) as a child of this small wrapper, which writes the settings and portal accounts files,
+prints `READY <url>` once /readyz answers 200 and passes SIGTERM on (a clean stop). The wrapper
+is in the CPU accounting too (it sleeps).
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -126,91 +124,67 @@ async def run_sim(args: argparse.Namespace) -> None:
                       "current": len(sim.state.current)}), flush=True)
 
 
-class Delivery:
-    """The delivery workers as an app component (as gateway demo has them), one facility."""
-
-    name = "delivery"
-
-    def __init__(self, store: Any, portal_url: str, settings: Any) -> None:
-        from adapters.portal import Credentials, FacilityAccount, PortalDirectory
-
-        self._store = store
-        self._settings = settings
-        self._directory = PortalDirectory.of(FacilityAccount(
-            FACILITY, Credentials.from_password(f"{FACILITY}_BV", PORTAL_PASSWORD), base_url=portal_url))
-        self._session: Any = None
-        self.service: Any = None
-
-    @property
-    def running(self) -> bool:
-        return bool(self.service is not None and self.service.running)
-
-    async def start(self) -> None:
-        import aiohttp
-
-        from gateway.delivery import DeliveryService
-
-        self._session = aiohttp.ClientSession()
-        self.service = DeliveryService.for_portal(self._store, self._session, self._directory,
-                                                  settings=self._settings)
-        await self.service.start()
-
-    async def stop(self) -> None:
-        if self.service is not None:
-            await self.service.stop()
-        if self._session is not None:
-            await self._session.close()
-
-
-def gateway_settings(args: argparse.Namespace) -> Any:
-    from dataclasses import replace
-
-    from gateway.config import (
-        CallbackConfig,
-        FacilityConfig,
-        IntakeConfig,
-        RateLimit,
-        Settings,
-        SigningConfig,
-        StoreConfig,
-        TokenHash,
-    )
+def write_config(args: argparse.Namespace, port: int) -> Path:
+    """The settings file `gateway serve --config` reads, and its portal accounts file (the
+    portal password from the environment, as in production)."""
     from gateway.http.tokens import hash_token
-    from gateway.signing import SignaturePolicy
 
-    settings = Settings(
-        data_dir=args.data,
-        store=StoreConfig(min_free_bytes=0),
-        signing=SigningConfig(trust_dir=args.pki / "trust", keys_dir=args.pki),
-        callbacks=CallbackConfig(enabled=False),
-        facilities={FACILITY: FacilityConfig(FACILITY, tokens=(TokenHash(hash_token(TOKEN)),),
-                                             signature_policy=SignaturePolicy.REQUIRED)},
-    )
-    return replace(settings, rate_limit=RateLimit(rate=1e6, burst=1e6), intake=IntakeConfig(worker=args.worker))
+    accounts = args.data.parent / "portal-accounts.toml"
+    accounts.write_text(f'[defaults]\nbase_url = "{args.portal_url}"\nversion = "4750"\n'
+                        f'[facilities."{FACILITY}"]\nusername = "{FACILITY}_BV"\n', encoding="utf-8")
+    config = args.data.parent / "gateway.toml"
+    config.write_text(
+        f'host = "127.0.0.1"\nport = {port}\ndata_dir = "{args.data}"\n'
+        "[store]\nmin_free_bytes = 0\n"
+        f'[signing]\ntrust_dir = "{args.pki / "trust"}"\nkeys_dir = "{args.pki}"\n'
+        f'[intake]\nworker = "{args.worker}"\n'
+        "[rate_limit]\nrate = 1000000.0\nburst = 1000000\n"
+        "[callbacks]\nenabled = false\n"
+        f'[delivery]\naccounts_file = "{accounts}"\nconcurrency = {args.workers}\n'
+        f"poll_seconds = {args.poll_seconds}\n"
+        f'[facilities."{FACILITY}"]\nsignature_policy = "required"\ntokens = ["{hash_token(TOKEN)}"]\n',
+        encoding="utf-8")
+    return config
 
 
 async def run_gateway(args: argparse.Namespace) -> None:
-    from aiohttp import web
+    """`gateway serve --config` (the production entry point, delivery workers included) as a
+    child of this process; READY once /readyz answers 200; SIGTERM is passed on."""
+    import socket
 
-    from gateway.delivery import DeliverySettings
-    from gateway.http import keys
-    from gateway.http.app import make_app
-    from gateway.http.logs import configure_logging
+    import aiohttp
 
-    configure_logging()
-    logging.getLogger().handlers[:] = [logging.FileHandler(args.log)]
-    delivery = DeliverySettings(concurrency=args.workers, poll_seconds=args.poll_seconds)
-    app = make_app(gateway_settings(args),
-                   components=[lambda app: Delivery(app[keys.STORE], args.portal_url, delivery)])
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    print(f"READY http://127.0.0.1:{runner.addresses[0][1]}", flush=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = write_config(args, port)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env[f"GATEWAY_PORTAL_PASSWORD_{FACILITY}"] = PORTAL_PASSWORD
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    with args.log.open("ab") as log:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "gateway", "serve", "--config", str(config),
+            stdout=log, stderr=log, env=env)
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(1200):
+            if child.returncode is not None:
+                raise SystemExit(f"gateway serve exited with {child.returncode}; see {args.log}")
+            try:
+                async with session.get(f"{url}/readyz") as answer:
+                    if answer.status == 200:
+                        break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+        else:
+            raise SystemExit(f"gateway serve not ready after 120 s; see {args.log}")
+    print(f"READY {url}", flush=True)
     try:
         await _until_terminated()
     finally:
-        await runner.cleanup()
+        child.send_signal(signal.SIGTERM)
+        await child.wait()
 
 
 def main() -> int:

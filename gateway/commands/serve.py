@@ -95,18 +95,21 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def delivery_components(settings: Settings) -> Sequence[ComponentLike]:
-    """The delivery workers to run beside the API: none without a portal accounts file
-    (`[delivery] accounts_file` or GATEWAY_PORTAL_ACCOUNTS). Raises PortalConfigError for an
-    accounts file that cannot be used (a missing secret, a malformed entry)."""
+    """The delivery workers and the face's card lookups (both ask the portal with the gateway's
+    own accounts) to run beside the API: none without a portal accounts file (`[delivery]
+    accounts_file` or GATEWAY_PORTAL_ACCOUNTS). Raises PortalConfigError for an accounts file
+    that cannot be used (a missing secret, a malformed entry)."""
     if settings.delivery.accounts_file is None:
         return ()
     from adapters.portal import load_directory
     from gateway.delivery.component import DeliveryComponent
     from gateway.http import keys
+    from gateway.http.portal_face import portal_cards
 
     directory = load_directory(settings.delivery.accounts_file)
     workers = settings.delivery.workers
-    return (lambda app: DeliveryComponent(app[keys.STORE], directory, workers),)
+    # the same portal accounts answer the face's card lookups (KQNhanLichSuKCB2024)
+    return (lambda app: DeliveryComponent(app[keys.STORE], directory, workers), portal_cards(directory))
 
 
 def ensure_dev_pki(settings: Settings) -> bool:

@@ -47,7 +47,7 @@ def test_an_unusable_delivery_setting_is_a_config_error(tmp_path: Path, line: st
         load_settings(config, env={})
 
 
-def test_serve_builds_one_delivery_component_from_the_accounts_file(
+def test_serve_builds_the_delivery_and_card_components_from_the_accounts_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     accounts = write(tmp_path / "portal.toml", '[defaults]\nbase_url = "http://127.0.0.1:9"\n'
@@ -57,4 +57,4 @@ def test_serve_builds_one_delivery_component_from_the_accounts_file(
     with pytest.raises(PortalConfigError):  # the secret is missing: refused at start
         delivery_components(settings)
     monkeypatch.setenv("GATEWAY_PORTAL_PASSWORD_01001", "not-a-real-password")
-    assert len(delivery_components(settings)) == 1
+    assert len(delivery_components(settings)) == 2  # the delivery workers and the card lookups
