@@ -15,9 +15,11 @@ may quote a URL, and the card lookup's URL carries the password digest.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
 import aiohttp
 
@@ -56,6 +58,25 @@ class HttpAnswer:
         return data if isinstance(data, dict) else None
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]*")
+FORM = "application/x-www-form-urlencoded"
+
+
+def form_urlencoded(data: Mapping[str, str]) -> bytes:
+    """`data` as an application/x-www-form-urlencoded body, byte for byte what
+    `urllib.parse.urlencode` makes. A base64 value (the document, ~60 KB) takes a fast path:
+    only `+`, `/` and `=` need escaping, and urlencode's per-character Python loop cost a third
+    of the delivery loop's time (bench/intake.py, py-spy)."""
+    parts = []
+    for name, value in data.items():
+        if _BASE64.fullmatch(value):
+            encoded = value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+        else:
+            encoded = quote_plus(value, safe="")
+        parts.append(f"{quote_plus(name, safe='')}={encoded}")
+    return "&".join(parts).encode("ascii")
+
+
 async def post(
     session: aiohttp.ClientSession,
     url: str,
@@ -66,11 +87,16 @@ async def post(
     headers: Mapping[str, str] | None = None,
     params: Mapping[str, str] | None = None,
 ) -> HttpAnswer | Transient:
-    """POST once (no redirects followed) and read the whole answer; never raises for I/O."""
+    """POST once (no redirects followed) and read the whole answer; never raises for I/O.
+    `data` goes as a form (`form_urlencoded`), `json_body` as JSON."""
+    body: bytes | None = None
+    if data is not None:
+        body = form_urlencoded(data)
+        headers = {**(headers or {}), "Content-Type": FORM}
     try:
         async with session.post(
             url,
-            data=data,
+            data=body,
             json=json_body,
             headers=headers,
             params=params,

@@ -336,3 +336,18 @@ async def test_a_session_raising_for_status_does_not_change_the_mapping(
         sim.set_faults(parse_faults("error_rate=1"))
         outcome = await client.send("01001", "XML0", documents.checkin.content)
     assert isinstance(outcome, Transient) and outcome.reason == "portal.http.500"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_form_body_is_what_urlencode_makes(seed: int) -> None:
+    import base64
+    import random
+    from urllib.parse import urlencode
+
+    from adapters.portal.transport import form_urlencoded
+
+    rng = random.Random(seed)
+    document = base64.b64encode(rng.randbytes(rng.randrange(0, 3000))).decode("ascii")
+    data = {"username": "01001_BV", "loaiHoSo": "130", "maTinh": "01", "fileHSBase64": document,
+            "odd": "a b+c/đ=&?%" + "".join(chr(rng.randrange(32, 0x2FF)) for _ in range(40))}
+    assert form_urlencoded(data) == urlencode(data).encode("ascii")
