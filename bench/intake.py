@@ -77,6 +77,7 @@ class Child:
         self.role, self.argv, self.log = role, argv, log
         self.process: asyncio.subprocess.Process | None = None
         self.url = ""
+        self.main_pid = 0  # the serving process (`READY <url> [pid]`; the child itself if no pid)
 
     async def start(self, timeout: float = 120.0) -> str:
         with open(self.log, "ab") as err:
@@ -88,7 +89,9 @@ class Child:
         if not line.startswith(b"READY "):
             tail = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise SystemExit(f"{self.role} did not start:\n{tail}")
-        self.url = line.decode().split()[1]
+        words = line.decode().split()
+        self.url = words[1]
+        self.main_pid = int(words[2]) if len(words) > 2 else self.process.pid
         return self.url
 
     @property
@@ -126,7 +129,7 @@ class Run:
         self.gateway, self.sim, self.probe = gateway, sim, probe
 
     def clocks(self) -> dict[str, float]:
-        return {"gateway": tree_cpu(self.gateway.pid), "gateway_main": process_cpu(self.gateway.pid),
+        return {"gateway": tree_cpu(self.gateway.pid), "gateway_main": process_cpu(self.gateway.main_pid),
                 "simulator": tree_cpu(self.sim.pid),
                 "load_generator": time.process_time(), "machine": machine_busy(),
                 "wall": time.monotonic()}

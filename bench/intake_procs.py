@@ -10,7 +10,7 @@ stopped (SIGTERM) one JSON line of what it received.
 `gateway`: the real `gateway serve --config FILE` (the store, the intake and its worker process,
 the delivery workers with the real portal client sending to `--portal-url`, JSON log lines to
 `--log`) as a child of this small wrapper, which writes the settings and portal accounts files,
-prints `READY <url>` once /readyz answers 200 and passes SIGTERM on (a clean stop). The wrapper
+prints `READY <url> <pid of gateway serve>` once /readyz answers 200 and passes SIGTERM on (a clean stop). The wrapper
 is in the CPU accounting too (it sleeps).
 """
 
@@ -179,7 +179,7 @@ async def run_gateway(args: argparse.Namespace) -> None:
             await asyncio.sleep(0.1)
         else:
             raise SystemExit(f"gateway serve not ready after 120 s; see {args.log}")
-    print(f"READY {url}", flush=True)
+    print(f"READY {url} {child.pid}", flush=True)
     try:
         await _until_terminated()
     finally:
