@@ -20,7 +20,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -28,6 +27,7 @@ from aiohttp import web
 from adapters.portal import Credentials, FacilityAccount, PortalDirectory
 from adapters.portal.simulator import PortalSimulator, SimConfig, dev_accounts, parse_faults
 from gateway.config import FacilityConfig, OperatorConfig, Role, Settings, TokenHash, load_settings
+from gateway.delivery import DeliverySettings
 from gateway.http import keys
 from gateway.http.tokens import hash_token
 from gateway.outbox import OutboxStore
@@ -80,38 +80,19 @@ def ensure_pki(settings: Settings) -> bool:
     return True
 
 
-class DemoDelivery:
-    """The delivery workers as an app component: their own client session, the app's store."""
+def demo_delivery() -> DeliverySettings:
+    """Quick retries and a short cool-down, so that the mild faults the demo injects are seen
+    recovering within a minute."""
+    return DeliverySettings(poll_seconds=0.2, retry_base_seconds=0.5, retry_cap_seconds=10.0,
+                            breaker_cooldown_seconds=5.0, stop_timeout_seconds=3.0)
 
-    name = "delivery"
 
-    def __init__(self, store: OutboxStore, portal_url: str) -> None:
-        self._store = store
-        self._directory = PortalDirectory.of(*(
-            FacilityAccount(code, Credentials.from_password(f"{code}_BV", PORTAL_PASSWORD), base_url=portal_url)
-            for code in FACILITIES
-        ))  # fmt: skip
-        self._session: aiohttp.ClientSession | None = None
-        self.service: Any = None
-
-    @property
-    def running(self) -> bool:
-        return bool(self.service is not None and self.service.running)
-
-    async def start(self) -> None:
-        from gateway.delivery import DeliveryService, DeliverySettings
-
-        self._session = aiohttp.ClientSession()
-        settings = DeliverySettings(poll_seconds=0.2, retry_base_seconds=0.5, retry_cap_seconds=10.0,
-                                    breaker_cooldown_seconds=5.0, stop_timeout_seconds=3.0)
-        self.service = DeliveryService.for_portal(self._store, self._session, self._directory, settings=settings)
-        await self.service.start()
-
-    async def stop(self) -> None:
-        if self.service is not None:
-            await self.service.stop()
-        if self._session is not None:
-            await self._session.close()
+def demo_directory(portal_url: str) -> PortalDirectory:
+    """The gateway's own accounts at the simulator, one per demo facility."""
+    return PortalDirectory.of(*(
+        FacilityAccount(code, Credentials.from_password(f"{code}_BV", PORTAL_PASSWORD), base_url=portal_url)
+        for code in FACILITIES
+    ))  # fmt: skip
 
 
 class Feeder:
@@ -188,19 +169,15 @@ async def run_live(args: argparse.Namespace, settings: Settings) -> int:
         trust=TrustStore.load(settings.trust_dir), keep_documents=False,
     ), shutdown_timeout=1.0)  # fmt: skip
     portal_url = await sim.start("127.0.0.1", 0)
-    delivery: list[DemoDelivery] = []
-
-    def make_delivery(app: web.Application) -> DemoDelivery:
-        delivery.append(DemoDelivery(app[keys.STORE], portal_url))
-        return delivery[0]
-
+    from gateway.delivery.component import DeliveryComponent
     from gateway.http.portal_face import portal_cards
 
-    # card lookups on the face (issue 8), asked with the demo's portal accounts
-    cards = portal_cards(PortalDirectory.of(*(
-        FacilityAccount(code, Credentials.from_password(f"{code}_BV", PORTAL_PASSWORD), base_url=portal_url)
-        for code in FACILITIES)))  # fmt: skip
-    app = make_app(settings, components=[make_delivery, cards])
+    # the same components as `gateway serve` with a portal accounts file: delivery workers and
+    # the face's card lookups, both with the gateway's own accounts at the simulator
+    directory = demo_directory(portal_url)
+    delivery = demo_delivery()
+    app = make_app(settings, components=[
+        lambda app: DeliveryComponent(app[keys.STORE], directory, delivery), portal_cards(directory)])
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     feeder_task: asyncio.Task[None] | None = None
     try:
