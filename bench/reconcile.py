@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import resource
@@ -127,6 +128,7 @@ class RunResult:
     seconds: float
     peak_rss_mib: float
     peak_tree_pss_mib: float
+    stages: tuple[tuple[str, float], ...] = ()  # the run's own timings (summary.json)
 
 
 def run_reconcile(
@@ -161,7 +163,9 @@ def run_reconcile(
     if child.returncode != 0:
         raise SystemExit(f"gateway reconcile failed ({child.returncode}):\n{stderr}\n{stdout}")
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return RunResult(seconds, max(rss, before) / 1024, peak[0] / 1024)
+    timings = json.loads((out / "summary.json").read_text()).get("timings_seconds", {})
+    stages = tuple((str(k), float(v)) for k, v in timings.items())
+    return RunResult(seconds, max(rss, before) / 1024, peak[0] / 1024, stages)
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,8 @@ def bench(size: int, args: argparse.Namespace) -> Row:
         floors.append(floor_seconds(files, args.threads, args.memory_limit))
         runs.append(run_reconcile(files, out, args.threads, args.memory_limit, args.output_format))
     accuracy = score(out / f"reconciliation.{args.output_format}", files.truth)
-    share = duckdb.sql(f"SELECT avg((kind <> 'none')::INT) FROM '{files.truth}'").fetchall()[0][0]
+    shares = duckdb.execute(f"SELECT avg((kind <> 'none')::INT) FROM '{files.truth}'").fetchall()
+    share = shares[0][0]
     best = min(runs, key=lambda r: r.seconds)
     return Row(
         size,
@@ -195,7 +200,10 @@ def bench(size: int, args: argparse.Namespace) -> Row:
         statistics.median(f[0] for f in floors),
         statistics.median(f[1] for f in floors),
         RunResult(
-            best.seconds, max(r.peak_rss_mib for r in runs), max(r.peak_tree_pss_mib for r in runs)
+            best.seconds,
+            max(r.peak_rss_mib for r in runs),
+            max(r.peak_tree_pss_mib for r in runs),
+            best.stages,
         ),
         accuracy,
         float(share),
@@ -228,6 +236,10 @@ def report(rows: list[Row], args: argparse.Namespace) -> str:
             f"| {r.accuracy.field_precision:.4%} | {r.accuracy.field_recall:.4%} | {r.accuracy.category_accuracy:.4%} "
             f"| {r.accuracy.details_accuracy:.4%} |"
         )
+    lines.append("")
+    for r in rows:
+        stages = ", ".join(f"{name} {seconds:.2f}" for name, seconds in r.run.stages)
+        lines.append(f"Stages of the best run at {r.size:,} (s, in-process): {stages}.")
     largest = max(rows, key=lambda r: r.size)
     factor = NATIONAL / largest.size
     lines += [

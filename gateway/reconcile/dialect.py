@@ -70,7 +70,10 @@ class DuckDBDialect:
         runs = " OR ".join(
             f"contains({expr}, {run})" for run in ("'  '", "chr(9)", "chr(10)", "chr(13)")
         )
-        return f"CASE WHEN {runs} THEN regexp_replace(trim({expr}), '\\s+', ' ', 'g') ELSE trim({expr}) END"
+        trimmed = DuckDBDialect.trimmed(expr)
+        return (
+            f"CASE WHEN {runs} THEN regexp_replace({trimmed}, '\\s+', ' ', 'g') ELSE {trimmed} END"
+        )
 
     def name_form(self, expr: str) -> str:
         """A name in NFC, upper case, single-spaced: a subset of what
@@ -83,31 +86,42 @@ class DuckDBDialect:
         `gateway.identity.fold_name` for Vietnamese letters)."""
         return f"replace(strip_accents(upper({self.squeezed(expr)})), 'Đ', 'D')"
 
-    @staticmethod
-    def digits(expr: str, count: int) -> str:
-        """Exactly ``count`` ASCII digits."""
-        return f"regexp_full_match({expr}, '[0-9]{{{count}}}')"
+    def full_match(self, expr: str, pattern: str) -> str:
+        """The whole of ``expr`` matches the regular expression ``pattern`` (RE2 syntax)."""
+        return f"regexp_full_match({expr}, {self.literal(pattern)})"
 
-    @staticmethod
-    def passport(expr: str) -> str:
+    def digits(self, expr: str, count: int) -> str:
+        """Exactly ``count`` ASCII digits."""
+        return self.full_match(expr, f"[0-9]{{{count}}}")
+
+    def passport(self, expr: str) -> str:
         """A passport number as QĐ 130's SO_CCCD allows it: a capital letter and 7 digits."""
-        return f"regexp_full_match({expr}, '[A-Z][0-9]{{7}}')"
+        return self.full_match(expr, "[A-Z][0-9]{7}")
 
     def date_key(self, expr: str) -> str:
         """``yyyymmdd`` (``yyyy0000`` for a year-only date) from the shapes the files use:
         ``yyyy``, ``yyyymmdd``, QĐ 130's ``yyyymmddHHMM`` (a valid time), ``dd/mm/yyyy``;
         NULL for any other shape. Whether the date exists is `date_key_valid`'s question."""
-        x = f"trim({expr})"
-        return (
-            f"CASE length({x}) "
-            f"WHEN 8 THEN CASE WHEN {self.digits(x, 8)} THEN {x} END "
-            f"WHEN 4 THEN CASE WHEN {self.digits(x, 4)} THEN {x} || '0000' END "
-            f"WHEN 12 THEN CASE WHEN {self.digits(x, 12)} AND substr({x}, 9, 2) <= '23' "
-            f"AND substr({x}, 11, 2) <= '59' THEN left({x}, 8) END "
-            f"WHEN 10 THEN CASE WHEN regexp_full_match({x}, '[0-9]{{2}}/[0-9]{{2}}/[0-9]{{4}}') "
-            f"THEN substr({x}, 7, 4) || substr({x}, 4, 2) || substr({x}, 1, 2) END "
-            f"END"
+        x = self.trimmed(expr)
+        # (length, shape, the key from it): each shape has one length, so the length picks it.
+        shapes = (
+            (8, self.digits(x, 8), x),
+            (4, self.digits(x, 4), f"{x} || '0000'"),
+            (
+                12,
+                f"{self.digits(x, 12)} AND {self.substr(x, 9, 2)} <= '23' AND {self.substr(x, 11, 2)} <= '59'",
+                f"left({x}, 8)",
+            ),
+            (
+                10,
+                self.full_match(x, "[0-9]{2}/[0-9]{2}/[0-9]{4}"),
+                f"{self.substr(x, 7, 4)} || {self.substr(x, 4, 2)} || {self.substr(x, 1, 2)}",
+            ),
         )
+        whens = " ".join(
+            f"WHEN {n} THEN CASE WHEN {shape} THEN {key} END" for n, shape, key in shapes
+        )
+        return f"CASE length({x}) {whens} END"
 
     @staticmethod
     def date_key_valid(key: str, min_year: int, max_year: int) -> str:
@@ -128,15 +142,13 @@ class DuckDBDialect:
         """Characters ``start`` (1-based) to ``start + length - 1``."""
         return f"substr({expr}, {start}, {length})"
 
-    @staticmethod
-    def code(expr: str) -> str:
+    def code(self, expr: str) -> str:
         """An administrative code without surrounding space or leading zeros ("01" = "1")."""
-        return f"ltrim(trim({expr}), '0')"
+        return f"ltrim({self.trimmed(expr)}, '0')"
 
-    @staticmethod
-    def empty(expr: str) -> str:
+    def empty(self, expr: str) -> str:
         """NULL or only white space."""
-        return f"coalesce(trim({expr}), '') = ''"
+        return f"coalesce({self.trimmed(expr)}, '') = ''"
 
     @staticmethod
     def concat_ws(separator: str, parts: Iterable[str]) -> str:

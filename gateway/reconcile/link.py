@@ -90,7 +90,6 @@ WITH shaped AS (
   SELECT record_id{extra_cols},
     CASE WHEN {linked} THEN p_so_dinh_danh END AS _citizen,
     CASE WHEN NOT {linked} THEN NULL WHEN id_form = 'cmnd' THEN 'so_cmnd' ELSE 'so_cccd' END AS _linked_by,
-    id_form AS _id_form,
     CASE
       WHEN {linked} THEN NULL
       WHEN id_form = 'cccd' AND {known_province(d, "id_value")} THEN 'unknown'

@@ -35,7 +35,10 @@ from gateway.reconcile.progress import Progress
 RESULTS = "rc_results"
 # Below this many distinct pairs, starting worker processes costs more than it saves.
 PARALLEL_MIN_PAIRS = 20_000
+# Pairs per task: at most this many, and small enough that each worker gets several tasks
+# (with a few large tasks one worker is left with the last one while the others idle).
 _CHUNK = 5_000
+_TASKS_PER_WORKER = 4
 
 
 def compare_name_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, float, bool]]:
@@ -81,8 +84,10 @@ class ResolveStats:
 def _compare_all(
     pairs: list[tuple[str, str]], workers: int, advance: Callable[[int], None]
 ) -> tuple[list[tuple[str, float, bool]], int]:
-    chunks = [pairs[i : i + _CHUNK] for i in range(0, len(pairs), _CHUNK)]
-    if workers <= 1 or len(pairs) < PARALLEL_MIN_PAIRS:
+    parallel = workers > 1 and len(pairs) >= PARALLEL_MIN_PAIRS
+    size = min(_CHUNK, -(-len(pairs) // (workers * _TASKS_PER_WORKER))) if parallel else _CHUNK
+    chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    if not parallel:
         results: list[tuple[str, float, bool]] = []
         for chunk in chunks:
             results.extend(compare_name_pairs(chunk))
