@@ -104,4 +104,4 @@ def load_schema_set(version: str = DEFAULT_VERSION) -> SchemaSet:
     The schemas folder is $GATEWAY_SCHEMAS_DIR or the repository's schemas/. Raises
     SchemaDataError: `schema.unknown_version`, `schema.missing`, `schema.layout`, `schema.sheet`.
     """
-    return _load(version, schemas_root().resolve())
+    return _load(version, schemas_root())
