@@ -30,7 +30,9 @@ bench: $(STAMP)
 	$(PY) bench/sign.py
 	$(PY) bench/outbox.py
 	$(PY) bench/intake_http.py
+	$(PY) bench/intake.py --duration 600
 	$(PY) bench/reconcile.py
+	$(PY) bench/linkage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
