@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from gateway.reconcile import ReconcileConfig, ReconcileError, TrustRule, reconcile
+from gateway.reconcile.linkage import LinkageConfig
 from gateway.reconcile.progress import Progress
 from gateway.reconcile.summary import Summary
 
@@ -26,9 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "reconcile",
         help="reconcile the insured population against the population database (batch)",
-        description="Link every insured record to the citizen its ID names, compare name, birth date, "
+        description="Link every insured record to the citizen its ID names (or, without a usable "
+        "ID, on name, birth date, gender and residence), compare name, birth date, "
         "gender and residence, and write DIR/reconciliation.csv (one row per insured record), "
-        "DIR/summary.json and DIR/summary.html. Inputs are CSV (UTF-8, comma, header row) or "
+        "DIR/explanations.parquet, DIR/summary.json and DIR/summary.html. Inputs are CSV (UTF-8, comma, header row) or "
         "Parquet, chosen by extension.",
     )
     parser.add_argument(
@@ -75,6 +77,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=TrustRule.min_name_similarity,
         help="trust rule: names this similar count as agreeing (default %(default)s)",
     )
+    defaults = LinkageConfig()
+    parser.add_argument(
+        "--link-upper",
+        type=float,
+        default=defaults.upper,
+        help="linkage: PROBABLE_MATCH from this match probability (default %(default)s)",
+    )
+    parser.add_argument(
+        "--link-lower",
+        type=float,
+        default=defaults.lower,
+        help="linkage: REVIEW from this match probability (default %(default)s)",
+    )
+    parser.add_argument(
+        "--link-margin",
+        type=float,
+        default=defaults.margin_bits,
+        help="linkage: bits the best candidate must lead the next by (default %(default)s)",
+    )
+    parser.add_argument(
+        "--no-linkage",
+        action="store_true",
+        help="do not link records without a usable ID on demographics (they stay NOT_FOUND)",
+    )
     parser.add_argument(
         "--no-progress", action="store_true", help="no progress bar even on a terminal"
     )
@@ -90,6 +116,12 @@ def run(args: argparse.Namespace) -> int:
             temp_dir=args.temp_dir,
             formats=_FORMATS[args.format],
             trust=TrustRule(min_name_similarity=args.min_name_similarity),
+            linkage=LinkageConfig(
+                upper=args.link_upper,
+                lower=args.link_lower,
+                margin_bits=args.link_margin,
+                enabled=not args.no_linkage,
+            ),
         )
     except ValueError as exc:
         print(f"gateway reconcile: {exc}", file=sys.stderr)

@@ -6,11 +6,10 @@ and internal columns (``_*``, see `classify.LEVEL_COLUMNS`). Today's passes:
 
 1. `IdLinkPass`   link by the 12-digit ID (or an old 9-digit ID), compare and classify in SQL;
 2. `ToolkitPass`  settle in Python what SQL could not (names, odd dates), classify again;
-3. `DuplicatePass` group records that resolve to the same citizen.
-
-The demographic linkage (PROBABLE_MATCH, REVIEW, ``score``, ``so_cccd:typo``) is one more pass
-between 2 and 3 that reads the NOT_FOUND rows (``_id_status``, ``_citizen`` say why) and
-writes the same columns; nothing else changes.
+3. `LinkagePass`  link the NOT_FOUND rows (``_id_status``, ``_citizen`` say why) on name,
+   birth date, gender and residence: PROBABLE_MATCH, REVIEW, ``score``, ``so_cccd:typo``,
+   ``so_cccd:wrong_person`` (linkage/); it also leaves the explanations file's rows;
+4. `DuplicatePass` group records that resolve to the same citizen, by ID or demographics.
 
 DuckDB runs with an explicit memory limit and a private temporary directory (db.py); the
 process umask is 077 while files are written.
@@ -35,6 +34,7 @@ from gateway.reconcile.duplicates import mark_duplicates
 from gateway.reconcile.errors import ReconcileError, ReconcileInputError
 from gateway.reconcile.inputs import InputTable, extra_column, locate_csv_error, open_input
 from gateway.reconcile.link import run_link
+from gateway.reconcile.linkage import LinkageConfig, link_demographics, write_explanations
 from gateway.reconcile.model import INSURED_COLUMNS, OUTPUT_COLUMNS, POPULATION_COLUMNS
 from gateway.reconcile.progress import Progress
 from gateway.reconcile.resolve import resolve_pending
@@ -54,6 +54,7 @@ class ReconcileConfig:
     temp_dir: Path | None = None
     formats: tuple[str, ...] = ("csv",)
     trust: TrustRule = field(default_factory=TrustRule)
+    linkage: LinkageConfig = field(default_factory=LinkageConfig)
 
     @property
     def thread_count(self) -> int:
@@ -120,6 +121,22 @@ class ToolkitPass:
         )
 
 
+class LinkagePass:
+    """Link the records without a usable ID on demographics (linkage/)."""
+
+    name = "linkage"
+
+    def run(self, ctx: PassContext) -> None:
+        """See the class. Raises duckdb.Error."""
+        if not ctx.config.linkage.enabled:
+            return
+        with ctx.progress.query("linking on demographics", ctx.con, None):
+            stats = link_demographics(
+                ctx.con, ctx.insured.relation, ctx.population.relation, ctx.config.linkage
+            )
+        ctx.counts.update(stats.counts())
+
+
 class DuplicatePass:
     """Mark records that resolve to the same citizen (duplicates.py)."""
 
@@ -134,7 +151,7 @@ class DuplicatePass:
         ctx.counts.update(duplicate_groups=stats.groups, duplicate_records=stats.records)
 
 
-PASSES: tuple[Pass, ...] = (IdLinkPass(), ToolkitPass(), DuplicatePass())
+PASSES: tuple[Pass, ...] = (IdLinkPass(), ToolkitPass(), LinkagePass(), DuplicatePass())
 
 
 def _repeated_key(ctx: PassContext) -> ReconcileInputError:
@@ -228,6 +245,7 @@ def reconcile(
             mark = time.perf_counter()
             with progress.query("writing results", con, None):
                 files = outputs.write_results(con, staging, config.formats, ctx.extras)
+                files += write_explanations(con, staging)
             categories, fields, details = count_results(con)
             timings["write_results"] = time.perf_counter() - mark
             timings["total"] = time.perf_counter() - started
@@ -255,6 +273,12 @@ def reconcile(
                     "trust_rule": {
                         "min_name_similarity": config.trust.min_name_similarity,
                         "min_agreeing": config.trust.min_agreeing,
+                    },
+                    "linkage": {
+                        "enabled": config.linkage.enabled,
+                        "upper": config.linkage.upper,
+                        "lower": config.linkage.lower,
+                        "margin_bits": config.linkage.margin_bits,
                     },
                     "duckdb": duckdb.__version__,
                 },

@@ -77,5 +77,6 @@ def count_results(
             GROUP BY 1, 2"""
     ).fetchall():
         target = fields if what == "f" else details
-        target[str(kind)] = int(count)
+        if str(kind) in target:  # REVIEW's ``candidates:<ids>`` is no kind (and personal)
+            target[str(kind)] = int(count)
     return categories, fields, details

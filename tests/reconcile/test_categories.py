@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway.reconcile import ReconcileConfig
+from gateway.reconcile.linkage import LinkageConfig
 from tests.reconcile.helpers import AN, CITIZENS, DUC, HOA, HUONG, Citizen, run
 
 
@@ -169,18 +171,31 @@ def test_old_id_identifies_the_citizen_and_is_itself_a_difference(tmp_path: Path
         ("987654321", "unknown"),  # an old ID nobody has
     ],
 )
-def test_records_without_a_usable_id_are_not_found(tmp_path: Path, so_cccd: str, kind: str) -> None:
+def test_records_without_a_usable_id_keep_the_ids_problem_when_linked_on_demographics(
+    tmp_path: Path, so_cccd: str, kind: str
+) -> None:
     row = one(tmp_path, AN.insured("0100000001", so_cccd=so_cccd))
-    assert (row["category"], row["so_dinh_danh"]) == ("NOT_FOUND", "")
+    assert (row["category"], row["so_dinh_danh"]) == ("PROBABLE_MATCH", AN.so_dinh_danh)
     assert (row["fields"], row["details"]) == ("so_cccd", f"so_cccd:{kind}")
 
 
-def test_id_of_a_clearly_different_person_is_wrong_person(tmp_path: Path) -> None:
-    # HOA's ID on a record of AN: name, birth year and gender all disagree.
-    row = one(tmp_path, AN.insured("0100000001", so_cccd=HOA.so_dinh_danh))
+def test_records_without_a_usable_id_are_not_found_by_the_id_pass(tmp_path: Path) -> None:
+    config = ReconcileConfig(threads=1, workers=1, linkage=LinkageConfig(enabled=False))
+    row = run(tmp_path, [AN.insured("0100000001", so_cccd="")], config=config).rows["0100000001"]
     assert (row["category"], row["so_dinh_danh"], row["details"]) == (
         "NOT_FOUND",
         "",
+        "so_cccd:missing",
+    )
+
+
+def test_id_of_a_clearly_different_person_is_wrong_person(tmp_path: Path) -> None:
+    # HOA's ID on a record of AN: name, birth year and gender all disagree; the linkage then
+    # finds AN on demographics.
+    row = one(tmp_path, AN.insured("0100000001", so_cccd=HOA.so_dinh_danh))
+    assert (row["category"], row["so_dinh_danh"], row["details"]) == (
+        "PROBABLE_MATCH",
+        AN.so_dinh_danh,
         "so_cccd:wrong_person",
     )
     assert row["proposed_ho_ten"] == ""
@@ -231,7 +246,9 @@ def test_two_cards_for_one_citizen_form_a_duplicate_group(tmp_path: Path) -> Non
 
 
 def test_not_found_records_are_not_grouped(tmp_path: Path) -> None:
-    result = run(tmp_path, [AN.insured("0100000001"), AN.insured("0200000002", so_cccd="")])
+    config = ReconcileConfig(threads=1, workers=1, linkage=LinkageConfig(enabled=False))
+    records = [AN.insured("0100000001"), AN.insured("0200000002", so_cccd="")]
+    result = run(tmp_path, records, config=config)
     assert {row["duplicate_group"] for row in result.rows.values()} == {""}
 
 
