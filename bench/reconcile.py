@@ -132,7 +132,7 @@ class RunResult:
 
 
 def run_reconcile(
-    files: SynthFiles, out: Path, threads: int, memory_limit: str, fmt: str
+    files: SynthFiles, out: Path, threads: int, memory_limit: str, fmt: str, linkage: bool = False
 ) -> RunResult:
     code = (
         "import sys, argparse; from gateway.commands import reconcile as r; p = argparse.ArgumentParser(); "
@@ -141,6 +141,7 @@ def run_reconcile(
     argv = [
         sys.executable, "-c", code, "reconcile", "--insured", str(files.insured), "--population", str(files.population),
         "--out", str(out), "--threads", str(threads), "--memory-limit", memory_limit, "--no-progress", "--format", fmt,
+        *(() if linkage else ("--no-linkage",)),
     ]  # fmt: skip
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
@@ -188,7 +189,8 @@ def bench(size: int, args: argparse.Namespace) -> Row:
     floors, runs = [], []
     for _ in range(args.repeat):
         floors.append(floor_seconds(files, args.threads, args.memory_limit))
-        runs.append(run_reconcile(files, out, args.threads, args.memory_limit, args.output_format))
+        runs.append(run_reconcile(files, out, args.threads, args.memory_limit, args.output_format,
+                                  args.with_linkage))
     accuracy = score(out / f"reconciliation.{args.output_format}", files.truth)
     shares = duckdb.execute(f"SELECT avg((kind <> 'none')::INT) FROM '{files.truth}'").fetchall()
     share = shares[0][0]
@@ -216,7 +218,7 @@ def report(rows: list[Row], args: argparse.Namespace) -> str:
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; Python {platform.python_version()}, "
         f"DuckDB {duckdb.__version__}; {datetime.date.today().isoformat()}; threads {args.threads}, "
-        f"memory limit {args.memory_limit}; reconcile: best of {args.repeat} runs of the CLI in a child process "
+        f"memory limit {args.memory_limit}; reconcile ({'ID pass + demographic linkage' if args.with_linkage else 'the ID pass: --no-linkage, issue 9; category accuracy then counts the records the linkage would link as misses; bench/linkage.py measures the linkage'}): best of {args.repeat} runs of the CLI in a child process "
         f"(start-up included), floors: median; output reconciliation.{args.output_format}; "
         f"load average at the end {load:.1f} (the machine is shared).",
         "",
@@ -269,6 +271,8 @@ def main() -> None:
     )
     parser.add_argument("--output-format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--generate-only", action="store_true", help="fill the cache and stop")
+    parser.add_argument("--with-linkage", action="store_true",
+                        help="run the demographic linkage too (default: the ID pass alone, issue 9's scope)")
     args = parser.parse_args()
     if args.generate_only:
         for size in (int(s) for s in args.sizes.split(",")):
