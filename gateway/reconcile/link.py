@@ -31,7 +31,27 @@ from gateway.reconcile.dialect import DIALECT
 
 RESULTS = "rc_results"
 OLD_IDS = "rc_old_ids"
-_COMPARED = ("ho_ten", "ngay_sinh", "gioi_tinh", "ma_tinh", "ma_huyen", "ma_xa")
+COMPARED = ("ho_ten", "ngay_sinh", "gioi_tinh", "ma_tinh", "ma_huyen", "ma_xa")
+
+
+def year_agrees_sql(i_key: str, p_key: str) -> str:
+    """``_year_agrees`` from the date level (the birth-date keys of both sides): shared by every
+    pass that compares a record with its citizen."""
+    return (f"CASE WHEN _date_level IN ('same', 'precision', 'day_month_swapped') THEN true\n"
+            f"         WHEN _date_level = 'different' THEN left({i_key}, 4) = left({p_key}, 4) END AS _year_agrees")
+
+
+def authority_values_sql(p_key: str) -> str:
+    """The authority's value of each field that differs (``_p_ngay_sinh`` ... ``_p_ma_xa``), what
+    classification proposes: shared by every pass that compares a record with its citizen."""
+    d = DIALECT
+    return f"""CASE WHEN _date_level <> 'same' THEN
+      CASE WHEN {p_key} IS NULL THEN trim(p_ngay_sinh)
+           WHEN {d.year_only(p_key)} THEN left({p_key}, 4) ELSE {p_key} END END AS _p_ngay_sinh,
+    CASE WHEN _gender_level <> 'same' THEN trim(p_gioi_tinh) END AS _p_gioi_tinh,
+    CASE WHEN _address_level <> 'same' THEN trim(p_ma_tinh) END AS _p_ma_tinh,
+    CASE WHEN _address_level <> 'same' THEN trim(p_ma_huyen) END AS _p_ma_huyen,
+    CASE WHEN _address_level <> 'same' THEN trim(p_ma_xa) END AS _p_ma_xa"""
 
 
 def old_id_sql(population: str, insured: str | None = None) -> str:
@@ -59,8 +79,8 @@ def levels_sql(insured: str, population: str, extras: Sequence[str], rule: Trust
     ``_i_ngay_sinh`` (for pending records only). Raises nothing."""
     d = DIALECT
     extra_cols = "".join(f", {quoted(c)}" for c in extras)
-    insured_cols = ", ".join(f"{c} AS i_{c}" for c in _COMPARED)
-    population_cols = ", ".join(f"p.{c} AS p_{c}" for c in _COMPARED)
+    insured_cols = ", ".join(f"{c} AS i_{c}" for c in COMPARED)
+    population_cols = ", ".join(f"p.{c} AS p_{c}" for c in COMPARED)
     linked = "p_so_dinh_danh IS NOT NULL"
     i_key, p_key = "i_ngay_sinh_key", "p_ngay_sinh_key"
     keys_differ = f"{linked} AND i_ngay_sinh IS DISTINCT FROM p_ngay_sinh"
@@ -101,21 +121,14 @@ WITH shaped AS (
     _name_level, false AS _name_encoding,
     CASE WHEN _name_level IN ('same', 'diacritics') THEN 1.0 END::DOUBLE AS _name_similarity,
     _date_level,
-    CASE WHEN _date_level IN ('same', 'precision', 'day_month_swapped') THEN true
-         WHEN _date_level = 'different' THEN left({i_key}, 4) = left({p_key}, 4) END AS _year_agrees,
+    {year_agrees_sql(i_key, p_key)},
     _gender_level, _address_level,
     CASE WHEN {linked} THEN {id_contradicts(d, "p_so_dinh_danh", "p_ngay_sinh", "p_gioi_tinh")} END
       AS _inconsistent,
     CASE WHEN _name_level = '{UNRESOLVED}' THEN i_ho_ten END AS _i_ho_ten,
     CASE WHEN _name_level <> 'same' THEN p_ho_ten END AS _p_ho_ten,
     CASE WHEN _date_level = '{UNRESOLVED}' THEN i_ngay_sinh END AS _i_ngay_sinh,
-    CASE WHEN _date_level <> 'same' THEN
-      CASE WHEN {p_key} IS NULL THEN trim(p_ngay_sinh)
-           WHEN {d.year_only(p_key)} THEN left({p_key}, 4) ELSE {p_key} END END AS _p_ngay_sinh,
-    CASE WHEN _gender_level <> 'same' THEN trim(p_gioi_tinh) END AS _p_gioi_tinh,
-    CASE WHEN _address_level <> 'same' THEN trim(p_ma_tinh) END AS _p_ma_tinh,
-    CASE WHEN _address_level <> 'same' THEN trim(p_ma_huyen) END AS _p_ma_huyen,
-    CASE WHEN _address_level <> 'same' THEN trim(p_ma_xa) END AS _p_ma_xa
+    {authority_values_sql(p_key)}
   FROM levels
 )
 SELECT *,

@@ -18,6 +18,7 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -106,7 +107,7 @@ def _compare_all(
 
 
 # The level columns the toolkit settles; the rest of `LEVEL_COLUMNS` is kept as SQL left it.
-_SETTLED = (
+SETTLED = (
     "_name_level",
     "_name_similarity",
     "_name_encoding",
@@ -114,6 +115,39 @@ _SETTLED = (
     "_year_agrees",
     "_p_ngay_sinh",
 )
+
+
+def settle(
+    values: dict[str, list[Any]],
+    name_rows: Sequence[int],
+    date_rows: Sequence[int],
+    workers: int,
+    progress: Progress | None = None,
+) -> tuple[int, int]:
+    """Settle with the identity toolkit, in place in ``values`` (columns as lists: the `SETTLED`
+    ones, ``_i_ho_ten``, ``_p_ho_ten``, ``_i_ngay_sinh``), the names of ``name_rows`` (each
+    distinct pair compared once, in ``workers`` processes when there are many) and the birth
+    dates of ``date_rows``. Returns (distinct name pairs, worker processes used)."""
+    pairs = [(values["_i_ho_ten"][i] or "", values["_p_ho_ten"][i] or "") for i in name_rows]
+    distinct = list(dict.fromkeys(pairs))
+    with (progress or Progress(enabled=False)).counted(
+        "comparing names (toolkit)", len(distinct)
+    ) as advance:
+        verdicts, used = _compare_all(distinct, workers, advance)
+    by_pair = dict(zip(distinct, verdicts, strict=True))
+    for i, pair in zip(name_rows, pairs, strict=True):
+        kind, similarity, encoding = by_pair[pair]
+        values["_name_level"][i] = kind
+        values["_name_similarity"][i] = similarity
+        values["_name_encoding"][i] = encoding
+    for i in date_rows:
+        level, year_agrees, proposed = date_verdict(
+            values["_i_ngay_sinh"][i], values["_p_ngay_sinh"][i]
+        )
+        values["_date_level"][i] = level
+        values["_year_agrees"][i] = year_agrees
+        values["_p_ngay_sinh"][i] = proposed if proposed is not None else values["_p_ngay_sinh"][i]
+    return len(distinct), used
 
 
 def resolve_pending(
@@ -135,34 +169,16 @@ def resolve_pending(
         return ResolveStats(0, 0, 0, 0)
     values = {name: pending.column(name).to_pylist() for name in pending.column_names}
     name_rows = [i for i, is_open in enumerate(values["_name_open"]) if is_open]
-    pairs = [(values["_i_ho_ten"][i] or "", values["_p_ho_ten"][i] or "") for i in name_rows]
-    distinct = list(dict.fromkeys(pairs))
-    with (progress or Progress(enabled=False)).counted(
-        "comparing names (toolkit)", len(distinct)
-    ) as advance:
-        verdicts, used = _compare_all(distinct, workers, advance)
-    by_pair = dict(zip(distinct, verdicts, strict=True))
-    for i, pair in zip(name_rows, pairs, strict=True):
-        kind, similarity, encoding = by_pair[pair]
-        values["_name_level"][i] = kind
-        values["_name_similarity"][i] = similarity
-        values["_name_encoding"][i] = encoding
     date_rows = [i for i, is_open in enumerate(values["_date_open"]) if is_open]
-    for i in date_rows:
-        level, year_agrees, proposed = date_verdict(
-            values["_i_ngay_sinh"][i], values["_p_ngay_sinh"][i]
-        )
-        values["_date_level"][i] = level
-        values["_year_agrees"][i] = year_agrees
-        values["_p_ngay_sinh"][i] = proposed if proposed is not None else values["_p_ngay_sinh"][i]
+    distinct, used = settle(values, name_rows, date_rows, workers, progress)
     settled = pending.select(["_row", *LEVEL_COLUMNS])
-    for name in _SETTLED:
+    for name in SETTLED:
         column = settled.schema.get_field_index(name)
         settled = settled.set_column(
             column, name, pa.array(values[name], type=settled.schema.field(name).type)
         )
     _write_back(con, settled, rule)
-    return ResolveStats(pending.num_rows, len(distinct), len(date_rows), used)
+    return ResolveStats(pending.num_rows, distinct, len(date_rows), used)
 
 
 def _write_back(con: duckdb.DuckDBPyConnection, settled: pa.Table, rule: TrustRule) -> None:

@@ -32,29 +32,20 @@ from gateway.reconcile.comparisons import (
     id_contradicts,
 )
 from gateway.reconcile.dialect import DIALECT
+from gateway.reconcile.link import COMPARED, RESULTS, authority_values_sql, year_agrees_sql
 from gateway.reconcile.linkage.keys import SUBJECTS
 from gateway.reconcile.linkage.scoring import DECISIONS
-from gateway.reconcile.resolve import compare_name_pairs, date_verdict
+from gateway.reconcile.resolve import SETTLED, settle
 
-RESULTS = "rc_results"
-_COMPARED = ("ho_ten", "ngay_sinh", "gioi_tinh", "ma_tinh", "ma_huyen", "ma_xa")
 # The link is already decided: classification only names the differences.
 _LINKED = TrustRule(min_agreeing=0)
 LEVELS = "rc_lk_levels"
-_SETTLED_COLUMNS = (
-    "_name_level",
-    "_name_similarity",
-    "_name_encoding",
-    "_date_level",
-    "_year_agrees",
-    "_p_ngay_sinh",
-)
 
 
 def _levels_sql(population: str) -> str:
     d = DIALECT
-    insured_cols = ", ".join(f"s.{c} AS i_{c}" for c in _COMPARED)
-    population_cols = ", ".join(f"p.{c} AS p_{c}" for c in _COMPARED)
+    insured_cols = ", ".join(f"s.{c} AS i_{c}" for c in COMPARED)
+    population_cols = ", ".join(f"p.{c} AS p_{c}" for c in COMPARED)
     i_key, p_key = "i_ngay_sinh_key", "p_ngay_sinh_key"
     differ = "i_ngay_sinh IS DISTINCT FROM p_ngay_sinh"
     return f"""
@@ -78,20 +69,13 @@ SELECT _row, _i_so_cccd, _excluded, _status, _probability,
   _name_level, false AS _name_encoding,
   CASE WHEN _name_level IN ('same', 'diacritics') THEN 1.0 END::DOUBLE AS _name_similarity,
   _date_level,
-  CASE WHEN _date_level IN ('same', 'precision', 'day_month_swapped') THEN true
-       WHEN _date_level = 'different' THEN left({i_key}, 4) = left({p_key}, 4) END AS _year_agrees,
+  {year_agrees_sql(i_key, p_key)},
   _gender_level, _address_level,
   {id_contradicts(d, "p_so_dinh_danh", "p_ngay_sinh", "p_gioi_tinh")} AS _inconsistent,
   i_ho_ten AS _i_ho_ten,
   CASE WHEN _name_level <> 'same' THEN p_ho_ten END AS _p_ho_ten,
   i_ngay_sinh AS _i_ngay_sinh,
-  CASE WHEN _date_level <> 'same' THEN
-    CASE WHEN {p_key} IS NULL THEN trim(p_ngay_sinh)
-         WHEN {d.year_only(p_key)} THEN left({p_key}, 4) ELSE {p_key} END END AS _p_ngay_sinh,
-  CASE WHEN _gender_level <> 'same' THEN trim(p_gioi_tinh) END AS _p_gioi_tinh,
-  CASE WHEN _address_level <> 'same' THEN trim(p_ma_tinh) END AS _p_ma_tinh,
-  CASE WHEN _address_level <> 'same' THEN trim(p_ma_huyen) END AS _p_ma_huyen,
-  CASE WHEN _address_level <> 'same' THEN trim(p_ma_xa) END AS _p_ma_xa
+  {authority_values_sql(p_key)}
 FROM levels
 """
 
@@ -125,23 +109,13 @@ def _settle(con: duckdb.DuckDBPyConnection) -> int:
     if table.num_rows == 0:
         return 0
     values = {name: table.column(name).to_pylist() for name in table.column_names}
-    open_names = [i for i, level in enumerate(values["_name_level"]) if level == UNRESOLVED]
-    pairs = [(values["_i_ho_ten"][i] or "", values["_p_ho_ten"][i] or "") for i in open_names]
-    for i, (kind, similarity, encoding) in zip(open_names, compare_name_pairs(pairs), strict=True):
-        values["_name_level"][i] = kind
-        values["_name_similarity"][i] = similarity
-        values["_name_encoding"][i] = encoding
-    for i, level in enumerate(values["_date_level"]):
-        if level == UNRESOLVED:
-            verdict, year_agrees, proposed = date_verdict(
-                values["_i_ngay_sinh"][i], values["_p_ngay_sinh"][i]
-            )
-            values["_date_level"][i] = verdict
-            values["_year_agrees"][i] = year_agrees
-            values["_p_ngay_sinh"][i] = (
-                proposed if proposed is not None else values["_p_ngay_sinh"][i]
-            )
-    settled = _SETTLED_COLUMNS
+    settle(
+        values,
+        [i for i, level in enumerate(values["_name_level"]) if level == UNRESOLVED],
+        [i for i, level in enumerate(values["_date_level"]) if level == UNRESOLVED],
+        workers=1,
+    )
+    settled = SETTLED
     schema = {name: table.schema.field(name).type for name in table.column_names}
     con.register(
         "rc_lk_settled",
