@@ -105,3 +105,23 @@ def test_trust_threshold_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
         )
         == 2
     )
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ("--link-upper", "1.5"),
+        ("--link-lower", "0"),
+        ("--link-upper", "0.4"),  # below the default lower threshold (0.5)
+        ("--link-margin", "-1"),
+    ],
+)
+def test_linkage_thresholds_out_of_range_are_a_usage_error(
+    tmp_path: Path, option: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ins, pop = inputs(tmp_path)
+    out = tmp_path / "o"
+    assert cli("--insured", ins, "--population", pop, "--out", str(out), *option) == 2
+    err = capsys.readouterr().err
+    assert "linkage" in err or "margin_bits" in err
+    assert "Traceback" not in err and not out.exists()
