@@ -145,7 +145,7 @@ def main() -> None:
     spec = LinkageSpec(citizens=args.citizens, records=args.records, seed=BENCH_SEED)
     files = _cached(args.cache / spec.key, lambda: write_linkage(spec, args.cache / spec.key))
     out = args.cache / f"out-{spec.key}"
-    run = run_reconcile(files, out, args.threads, args.memory_limit, "csv")
+    run = run_reconcile(files, out, args.threads, args.memory_limit, "csv", linkage=True)
     acc = accuracy(out, files.truth)
     lines = [
         f"Machine: {machine()}; DuckDB {duckdb.__version__}; threads {args.threads}, memory limit {args.memory_limit}; "
@@ -164,7 +164,9 @@ def main() -> None:
         directory = args.cache / f"full-{full.key}"
         full_files = _cached(directory, lambda: write_synth(full, directory))
         full_out = args.cache / f"out-full-{args.full_size}"
-        full_run = run_reconcile(full_files, full_out, args.threads, args.memory_limit, "csv")
+        full_run = run_reconcile(
+            full_files, full_out, args.threads, args.memory_limit, "csv", linkage=True
+        )
         full_acc = score(full_out / "reconciliation.csv", full_files.truth)
         lines.append(
             _line(
