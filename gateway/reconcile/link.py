@@ -84,15 +84,19 @@ def levels_sql(insured: str, population: str, extras: Sequence[str], rule: Trust
     linked = "p_so_dinh_danh IS NOT NULL"
     i_key, p_key = "i_ngay_sinh_key", "p_ngay_sinh_key"
     keys_differ = f"{linked} AND i_ngay_sinh IS DISTINCT FROM p_ngay_sinh"
+    # The ID-contradiction check reads the authority's columns only: computed on the population
+    # side of the join it costs half as much as on the joined rows (DuckDB, 1M rows: 0.15 s
+    # against 0.3 s of CPU), though for every citizen rather than every linked one.
+    inconsistent = id_contradicts(d, "so_dinh_danh", "ngay_sinh", "gioi_tinh")
     return f"""
 WITH shaped AS (
   SELECT record_id, id_value, {id_form(d, "id_value")} AS id_form, {insured_cols}{extra_cols}
   FROM (SELECT *, trim(so_cccd) AS id_value FROM {insured})
 ), joined AS (
-  SELECT s.*, p.so_dinh_danh AS p_so_dinh_danh, {population_cols}
+  SELECT s.*, p.so_dinh_danh AS p_so_dinh_danh, {population_cols}, p.inconsistent AS p_inconsistent
   FROM shaped s
   LEFT JOIN {OLD_IDS} o ON o.so_cmnd = CASE WHEN s.id_form = 'cmnd' THEN s.id_value END
-  LEFT JOIN {population} p ON p.so_dinh_danh =
+  LEFT JOIN (SELECT *, {inconsistent} AS inconsistent FROM {population}) p ON p.so_dinh_danh =
     CASE WHEN s.id_form = 'cccd' THEN s.id_value WHEN o.citizens = 1 THEN o.so_dinh_danh END
 ), keyed AS (
   SELECT *,
@@ -123,8 +127,7 @@ WITH shaped AS (
     _date_level,
     {year_agrees_sql(i_key, p_key)},
     _gender_level, _address_level,
-    CASE WHEN {linked} THEN {id_contradicts(d, "p_so_dinh_danh", "p_ngay_sinh", "p_gioi_tinh")} END
-      AS _inconsistent,
+    CASE WHEN {linked} THEN p_inconsistent END AS _inconsistent,
     CASE WHEN _name_level = '{UNRESOLVED}' THEN i_ho_ten END AS _i_ho_ten,
     CASE WHEN _name_level <> 'same' THEN p_ho_ten END AS _p_ho_ten,
     CASE WHEN _date_level = '{UNRESOLVED}' THEN i_ngay_sinh END AS _i_ngay_sinh,

@@ -20,7 +20,6 @@ to ``details``; ``score`` is the best candidate's probability.
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from gateway.reconcile.classify import CLASSIFIED_COLUMNS, TrustRule, classification_sql
 from gateway.reconcile.comparisons import (
@@ -101,6 +100,8 @@ def id_detail_sql() -> str:
 def _settle(con: duckdb.DuckDBPyConnection) -> int:
     """Settle in Python, with the identity toolkit, the linked records whose name or birth
     date SQL left open; return how many. Raises duckdb.Error."""
+    import pyarrow as pa  # here: a run without the linkage never loads pyarrow (~0.1 s)
+
     table = con.sql(
         f"SELECT _row, _name_level, _name_similarity, _name_encoding, _date_level, _year_agrees, "
         f"_p_ngay_sinh, _i_ho_ten, _p_ho_ten, _i_ngay_sinh FROM {LEVELS} "

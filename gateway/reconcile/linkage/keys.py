@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from gateway.identity import fold_name, repair_encoding
 from gateway.identity._data import read_rows
@@ -94,6 +93,8 @@ def build_keys(con: duckdb.DuckDBPyConnection, population: str) -> None:
     """Create the name forms, both sides' keys and the population's name frequencies
     (``rc_lk_forms``, ``rc_lk_ins``, ``rc_lk_pop``, ``rc_lk_tf``) from ``rc_lk_subjects``
     and ``population``. Raises duckdb.Error."""
+    import pyarrow as pa  # here: a run without the linkage never loads pyarrow (~0.1 s)
+
     names = con.sql(
         f"SELECT DISTINCT ho_ten FROM {SUBJECTS} WHERE ho_ten IS NOT NULL"
     ).to_arrow_table()

@@ -1,0 +1,69 @@
+"""The toolkit pass (resolve.py): the records SQL left open are settled in Python and written
+back in place of themselves, each once; the ID pass never loads pyarrow or pandas."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from gateway.reconcile.synth_names import ENCODERS
+from tests.reconcile.helpers import AN, DUC, HOA, HUONG, read_csv, run
+
+
+def test_pending_records_are_settled_and_each_written_back_once(tmp_path: Path) -> None:
+    encoded = ENCODERS["utf8_double"](AN.ho_ten)
+    records = [
+        AN.insured("0100000001", ho_ten=encoded),  # name open: one distinct pair ...
+        AN.insured("0100000002", ho_ten=encoded),  # ... for two records
+        HOA.insured("0100000003", ngay_sinh="5/7/1990"),  # date open, the same date
+        HUONG.insured("0100000004", ngay_sinh="not a date"),  # date open, unreadable
+        DUC.insured("0100000005"),  # settled in SQL
+    ]
+    result = run(tmp_path, records)
+    written = [row["record_id"] for row in read_csv(tmp_path / "out" / "reconciliation.csv")]
+    assert sorted(written) == [r["record_id"] for r in records]
+    rows = result.rows
+    for record_id in ("0100000001", "0100000002"):
+        assert (rows[record_id]["category"], rows[record_id]["details"]) == (
+            "MISMATCH",
+            "ho_ten:encoding",
+        )
+        assert rows[record_id]["proposed_ho_ten"] == AN.ho_ten
+        assert rows[record_id]["duplicate_group"] == "0100000001"
+    assert (rows["0100000003"]["category"], rows["0100000003"]["details"]) == ("MATCH", "")
+    assert (rows["0100000004"]["category"], rows["0100000004"]["details"]) == (
+        "MISMATCH",
+        "ngay_sinh:different",
+    )
+    assert rows["0100000004"]["proposed_ngay_sinh"] == HUONG.ngay_sinh
+    assert rows["0100000005"]["category"] == "MATCH"
+    toolkit = result.summary.toolkit
+    assert (toolkit["pending_records"], toolkit["name_pairs"], toolkit["date_pairs"]) == (4, 1, 2)
+
+
+def test_the_id_pass_never_loads_pyarrow_or_pandas(tmp_path: Path) -> None:
+    # pyarrow builds an array from Python objects only after importing pandas (a third of a
+    # second at start-up): the ID pass moves its values without either.
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tests.reconcile.helpers import AN, run\n"
+        "from gateway.reconcile.synth_names import ENCODERS\n"
+        "from gateway.reconcile import ReconcileConfig\n"
+        "from gateway.reconcile.linkage import LinkageConfig\n"
+        "config = ReconcileConfig(threads=1, workers=1, linkage=LinkageConfig(enabled=False))\n"
+        "record = AN.insured('0100000001', ho_ten=ENCODERS['utf8_double'](AN.ho_ten))\n"
+        "row = run(Path(sys.argv[1]), [record], config=config).rows['0100000001']\n"
+        "assert row['details'] == 'ho_ten:encoding', row\n"
+        "print(sorted(m for m in ('pyarrow', 'pandas') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
