@@ -86,6 +86,8 @@ RULES: tuple[BlockingRule, ...] = (
     BlockingRule("family_name+district", ("family", "huyen"), max_block=20),
     BlockingRule("first_word+district", ("first_word", "huyen"), max_block=20),
     BlockingRule("last_word+district", ("last_word", "huyen"), max_block=20),
+    BlockingRule("small_commune", ("xa",), max_block=20),
+    BlockingRule("small_district", ("huyen",), max_block=20),
 )
 
 

@@ -5,7 +5,11 @@
 - the prior λ (the chance that a random record-citizen pair matches): 1 / citizens, as each
   record has at most one citizen (u being measured on random pairs, the prior must be too;
   blocking only leaves out pairs that would score low);
-- m (the chance that a level occurs between two records of one person): by
+- m (the chance that a level occurs between two records of one person): counted on anchor
+  pairs when there are enough of them (`from_anchors`): candidate pairs whose record carries an
+  ID one keying slip away from the citizen's (a digit wrong, two swapped, one more or one
+  less). They are matches picked by the ID alone, so their names, dates, genders and
+  residences vary as those of all matches do. Otherwise by
   expectation–maximisation over the candidate pairs in training sessions (`SESSIONS`), u
   held fixed, each m smoothed towards its starting value by ``PSEUDO_PAIRS`` pairs' worth (so that a
   batch with a handful of records keeps sensible weights; at scale it changes nothing). EM runs
@@ -36,12 +40,14 @@ SPREAD = 0.03
 
 @dataclass(frozen=True)
 class Model:
-    """The estimated parameters: per comparison field, m and u of each label; the prior λ."""
+    """The estimated parameters: per comparison field, m and u of each label; the prior λ;
+    EM ``iterations`` run, or the ``anchors`` pairs m was counted on (0: m came from EM)."""
 
     m: Mapping[str, Mapping[str, float]]
     u: Mapping[str, Mapping[str, float]]
     prior: float
     iterations: int
+    anchors: int = 0
 
     def weight(self, field: str, label: str) -> float:
         """The match weight of a level in bits (0 for ``null``). Raises KeyError for an
@@ -75,6 +81,17 @@ def u_from_counts(
             if label != NULL
         }
     return u
+
+
+def _smoothed(counts: Mapping[str, float], start: Mapping[str, float]) -> dict[str, float]:
+    # PSEUDO_PAIRS pairs' worth of the starting value, then SPREAD spread over the levels.
+    mass = sum(counts.values()) + PSEUDO_PAIRS
+    spread = SPREAD / len(start)
+    return {
+        label: (1 - SPREAD) * (counts.get(label, 0.0) + PSEUDO_PAIRS * start[label]) / mass
+        + spread
+        for label in start
+    }
 
 
 def _initial_m(comparison: Comparison) -> dict[str, float]:
@@ -145,15 +162,7 @@ def _session(
         moved = abs(matched / total - prior)
         prior = min(max(matched / total, 1e-6), 1 - 1e-6)
         for field in session.estimate:
-            mass = sum(expected[field].values()) + PSEUDO_PAIRS
-            spread = SPREAD / len(m[field])
-            new = {
-                label: (1 - SPREAD)
-                * (expected[field].get(label, 0.0) + PSEUDO_PAIRS * start[field][label])
-                / mass
-                + spread
-                for label in m[field]
-            }
+            new = _smoothed(expected[field], start[field])
             moved = max(moved, *(abs(new[k] - m[field][k]) for k in new))
             m[field] = new
         if moved < 1e-6:
@@ -176,3 +185,28 @@ def estimate(
     m = {field: dict(levels) for field, levels in start.items()}
     done = sum(_session(fields, m, u, patterns, s, iterations, start) for s in sessions)
     return Model(m, u, prior, done)
+
+
+# Fewer anchor pairs than this and m comes from EM (a small batch, or records without IDs).
+MIN_ANCHORS = 200
+
+
+def from_anchors(
+    comparisons: Sequence[Comparison],
+    patterns: Sequence[tuple[Levels, int]],
+    u: Mapping[str, Mapping[str, float]],
+    prior: float,
+) -> Model | None:
+    """m counted over the anchor pairs' ``patterns`` (levels, pair count), smoothed as EM's;
+    None when there are fewer than `MIN_ANCHORS` pairs. Raises nothing."""
+    total = sum(count for _, count in patterns)
+    if total < MIN_ANCHORS:
+        return None
+    m: dict[str, dict[str, float]] = {}
+    for index, comparison in enumerate(comparisons):
+        seen: dict[str, float] = {}
+        for levels, count in patterns:
+            if levels[index] != NULL:
+                seen[levels[index]] = seen.get(levels[index], 0.0) + count
+        m[comparison.field] = _smoothed(seen, _initial_m(comparison))
+    return Model(m, u, prior, 0, total)

@@ -109,6 +109,25 @@ class SameWords:
 
 
 @dataclass(frozen=True)
+class Edits:
+    """Two different folded names at most ``most`` keying slips apart: a letter wrong, missing
+    or added, or two adjacent letters swapped (Damerau–Levenshtein distance). Far rarer
+    between two people than a high Jaro–Winkler similarity, which Vietnamese names sharing a
+    family and a middle name reach by their common start alone."""
+
+    column: str
+    most: int
+
+    def sql(self, d: DuckDBDialect, pair: Pair) -> str:
+        """See the class. Raises nothing."""
+        a, b = pair.left(self.column), pair.right(self.column)
+        return (
+            f"abs(length({a}) - length({b})) <= {self.most} "
+            f"AND damerau_levenshtein({a}, {b}) <= {self.most}"
+        )
+
+
+@dataclass(frozen=True)
 class AtLeast:
     """A pair column computed once for every level that reads it (``name_jw``: the
     Jaro–Winkler similarity of the folded names, see `PAIR_COLUMNS`) is at least ``threshold``."""
@@ -163,6 +182,8 @@ NAME = Comparison(
         Level("regional_variant", Equal("name_c")),
         Level("middle_or_order", AllEqual(("family", "given"))),
         Level("middle_or_order", SameWords()),
+        Level("one_edit", Edits("name_f", 1)),
+        Level("two_edits", Edits("name_f", 2)),
         Level("jw_0.92", AtLeast("name_jw", 0.92)),
         Level("one_name_same", OneEqual(("family", "given"))),
         Level("jw_0.85", AtLeast("name_jw", 0.85)),

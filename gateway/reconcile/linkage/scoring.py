@@ -18,7 +18,7 @@ import duckdb
 
 from gateway.reconcile.comparisons import Pair
 from gateway.reconcile.dialect import DIALECT
-from gateway.reconcile.linkage.em import Model, estimate, u_from_counts
+from gateway.reconcile.linkage.em import Model, estimate, from_anchors, u_from_counts
 from gateway.reconcile.linkage.keys import (
     FORMS,
     FREQUENCIES,
@@ -26,6 +26,7 @@ from gateway.reconcile.linkage.keys import (
     NAME_KEYS,
     POPULATION_KEYS,
     ROW_KEYS,
+    SUBJECTS,
 )
 from gateway.reconcile.linkage.levels import (
     COMPARISONS,
@@ -92,9 +93,36 @@ def _sample_citizens(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> s
     )
 
 
+def one_slip_sql(given: str, citizen: str) -> str:
+    """SQL true when ``given`` (a record's ID of 11 to 13 digits) is one keying slip from
+    ``citizen`` (a 12-digit ID): of the same length, one digit differs or two adjacent digits
+    are swapped (Hamming distance first, the cheap test); one digit more or less
+    (Damerau–Levenshtein, only where the first or last five digits agree, as one edit leaves
+    one of them intact). Nested CASEs: DuckDB evaluates both sides of an AND or OR inside an
+    expression, and the edit distance is the costly part. Raises nothing."""
+    return (
+        f"CASE WHEN length({given}) = 12 THEN CASE hamming({given}, {citizen}) WHEN 1 THEN true "
+        f"WHEN 2 THEN damerau_levenshtein({given}, {citizen}) = 1 ELSE false END "
+        f"WHEN left({given}, 5) = left({citizen}, 5) OR right({given}, 5) = right({citizen}, 5) "
+        f"THEN damerau_levenshtein({given}, {citizen}) = 1 ELSE false END"
+    )
+
+
+def _anchor_sql(columns: list[str]) -> str:
+    # The level patterns of the candidate pairs whose record's ID is one keying slip from the
+    # citizen's (em.py: the anchors).
+    return f"""SELECT {", ".join(f"c.{c}" for c in columns)}, count(*)
+    FROM {COMPARED} c
+    JOIN (SELECT i_row, so_cccd FROM {SUBJECTS} WHERE regexp_full_match(so_cccd, '[0-9]{{11,13}}')) s
+      USING (i_row)
+    WHERE length(c.pid) = 12 AND {one_slip_sql("s.so_cccd", "c.pid")}
+    GROUP BY ALL"""
+
+
 def estimate_model(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> Model:
     """Compare the candidate pairs into ``rc_lk_compared`` and estimate the model: u from
-    random pairs of citizens, m and the prior by EM. Raises duckdb.Error."""
+    random pairs of citizens, m from the anchor pairs if there are enough, else by EM (em.py).
+    Raises duckdb.Error."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {COMPARED} AS {compare_sql(PAIRS)}")
     columns = [level_column(c) for c in COMPARISONS]
     counts: dict[str, dict[str, int]] = {c.field: {} for c in COMPARISONS}
@@ -106,16 +134,23 @@ def estimate_model(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> Mod
             seen = counts[comparison.field]
             seen[str(label)] = seen.get(str(label), 0) + int(row[-1])
     u = u_from_counts(COMPARISONS, counts)
+    # u comes from random pairs, so the prior is that of a random pair: a record has at most
+    # one citizen among all of them (blocking only skips pairs that would score too low).
+    citizens = int(con.execute(f"SELECT count(*) FROM {POPULATION_KEYS}").fetchall()[0][0])
+    start = 1.0 / max(citizens, 2)
+    anchors = [
+        (tuple(str(v) for v in row[:-1]), int(row[-1]))
+        for row in con.execute(_anchor_sql(columns)).fetchall()
+    ]
+    anchored = from_anchors(COMPARISONS, anchors, u, start)
+    if anchored is not None:
+        return anchored
     patterns = [
         (tuple(str(v) for v in row[:-1]), int(row[-1]))
         for row in con.execute(
             f"SELECT {', '.join(columns)}, count(*) FROM {COMPARED} GROUP BY ALL"
         ).fetchall()
     ]
-    # u comes from random pairs, so the prior is that of a random pair: a record has at most
-    # one citizen among all of them (blocking only skips pairs that would score too low).
-    citizens = int(con.execute(f"SELECT count(*) FROM {POPULATION_KEYS}").fetchall()[0][0])
-    start = 1.0 / max(citizens, 2)
     return estimate(COMPARISONS, patterns, u, config.em_iterations, start)
 
 

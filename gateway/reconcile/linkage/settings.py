@@ -25,9 +25,9 @@ class LinkageConfig:
     constructor for values out of range.
     """
 
-    upper: float = 0.99
+    upper: float = 0.97
     lower: float = 0.5
-    margin_bits: float = 4.0
+    margin_bits: float = 8.0
     max_candidates: int = 3
     em_iterations: int = 25
     u_sample_records: int = 1_000

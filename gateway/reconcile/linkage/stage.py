@@ -53,6 +53,8 @@ class LinkageStats:
             "linkage_pairs": self.pairs,
             "linkage_probable_match": self.probable_matches,
             "linkage_review": self.reviews,
+            # Pairs m was counted on (em.py); 0: m came from EM.
+            "linkage_anchor_pairs": self.model.anchors if self.model else 0,
             **{f"linkage_pairs_{name}": n for name, n in self.pairs_per_rule.items()},
         }
 
