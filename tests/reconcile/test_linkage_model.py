@@ -139,8 +139,8 @@ def test_name_levels_by_edit_distance(record: str, citizen: str, level: str) -> 
         }.items()
     }  # fmt: skip
     columns = ", ".join(f"'{v}' AS {k}" for k, v in values.items())
-    jw = PAIR_COLUMNS["name_jw"]
-    found = duckdb.sql(f"SELECT {sql} FROM (SELECT *, {jw} AS name_jw FROM (SELECT {columns}))").fetchall()
+    computed = ", ".join(f"{expression} AS {name}" for name, expression in PAIR_COLUMNS.items())
+    found = duckdb.sql(f"SELECT {sql} FROM (SELECT *, {computed} FROM (SELECT {columns}))").fetchall()
     assert found[0][0] == level
 
 

@@ -151,7 +151,7 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, population: str) -> tuple[in
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {RESULTS} AS
-        SELECT r.* EXCLUDE (_rid) REPLACE (
+        SELECT r.* REPLACE (
           CASE WHEN {linked} THEN 'PROBABLE_MATCH' WHEN {review} THEN 'REVIEW' ELSE r.category END AS category,
           CASE WHEN {linked} THEN s.so_dinh_danh ELSE r.so_dinh_danh END AS so_dinh_danh,
           CASE WHEN {linked} THEN concat_ws('|', 'so_cccd', nullif(s.fields, '')) ELSE r.fields END AS fields,
@@ -161,9 +161,9 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, population: str) -> tuple[in
           {proposed},
           CASE WHEN {linked} THEN s.so_dinh_danh ELSE r.proposed_so_cccd END AS proposed_so_cccd,
           CASE WHEN {linked} THEN s._probability WHEN {review} THEN d.probability ELSE r.score END AS score)
-        FROM (SELECT rowid AS _rid, * FROM {RESULTS}) r
-        LEFT JOIN rc_lk_classified s ON s._row = r._rid
-        LEFT JOIN (SELECT * FROM {DECISIONS} WHERE decision = 'REVIEW') d ON d.i_row = r._rid"""
+        FROM {RESULTS} r
+        LEFT JOIN rc_lk_classified s ON s._row = r._lk_row
+        LEFT JOIN (SELECT * FROM {DECISIONS} WHERE decision = 'REVIEW') d ON d.i_row = r._lk_row"""
     )
     con.execute(f"DROP TABLE rc_lk_classified; DROP TABLE {LEVELS}")
     counts = dict(con.execute(f"SELECT decision, count(*) FROM {DECISIONS} GROUP BY 1").fetchall())

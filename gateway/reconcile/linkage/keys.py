@@ -61,12 +61,16 @@ def _row_keys(prefix: str = "") -> str:
 
 def build_subjects(con: duckdb.DuckDBPyConnection, insured: str) -> int:
     """Create ``rc_lk_subjects`` (the NOT_FOUND records: ``i_row`` = their ``rc_results``
-    rowid, ``excluded`` = the citizen a wrong-person ID names, the ID's status, the insured
+    ``_lk_row``, ``excluded`` = the citizen a wrong-person ID names, the ID's status, the insured
     values) and return how many there are. Raises duckdb.Error."""
+    # The key of each subject in rc_results, stored in the table (``_lk_row``): DuckDB's
+    # rowid is no key across statements once rows were deleted (the toolkit pass rewrites its
+    # records), as a checkpoint may compact the table and number its rows again.
+    con.execute(f"UPDATE {RESULTS} SET _lk_row = rowid WHERE category = 'NOT_FOUND'")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {SUBJECTS} AS
         WITH open AS (
-          SELECT rowid AS i_row, record_id, _citizen AS excluded, _id_status AS id_status
+          SELECT _lk_row AS i_row, record_id, _citizen AS excluded, _id_status AS id_status
           FROM {RESULTS} WHERE category = 'NOT_FOUND')
         SELECT o.*, trim(s.so_cccd) AS so_cccd, s.ho_ten, s.ngay_sinh, s.gioi_tinh,
           s.ma_tinh, s.ma_huyen, s.ma_xa
