@@ -6,7 +6,8 @@ record, by ID or by demographics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -45,6 +46,7 @@ class LinkageStats:
     probable_matches: int
     reviews: int
     model: Model | None
+    seconds: dict[str, float] = field(default_factory=dict)  # per step, wall
 
     def counts(self) -> dict[str, int]:
         """Flat counts for the summary. Raises nothing."""
@@ -56,6 +58,7 @@ class LinkageStats:
             # Pairs m was counted on (em.py); 0: m came from EM.
             "linkage_anchor_pairs": self.model.anchors if self.model else 0,
             **{f"linkage_pairs_{name}": n for name, n in self.pairs_per_rule.items()},
+            **{f"linkage_ms_{step}": round(s * 1000) for step, s in self.seconds.items()},
         }
 
 
@@ -70,15 +73,32 @@ def link_demographics(
         con.execute(empty_explanations_sql())
         _drop(con)
         return LinkageStats(0, 0, dict.fromkeys((r.name for r in RULES), 0), 0, 0, None)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal started
+        now = time.perf_counter()
+        seconds[name] = now - started
+        started = now
+
     build_keys(con, population)
+    step("keys")
     per_rule = block(con)
+    step("blocking")
     model = estimate_model(con, config)
+    step("compare_and_estimate")
     con.execute(score_sql(model, config))
     con.execute(decide_sql(config))
+    step("score_and_decide")
     probable, review = apply_decisions(con, population)
+    step("apply")
     con.execute(explanations_sql(model))
     _drop(con)
-    return LinkageStats(subjects, sum(per_rule.values()), per_rule, probable, review, model)
+    step("explain")
+    return LinkageStats(
+        subjects, sum(per_rule.values()), per_rule, probable, review, model, seconds
+    )
 
 
 def _drop(con: duckdb.DuckDBPyConnection) -> None:
