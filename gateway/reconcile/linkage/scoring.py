@@ -177,14 +177,18 @@ def score_sql(model: Model, config: LinkageConfig) -> str:
     )
     tf = f"CASE {adjustments} ELSE 0.0 END AS w_tf"
     total = " + ".join([repr(model.prior_weight), *(f"w_{c.field}" for c in COMPARISONS), "w_tf"])
+    # Ranked on three narrow columns, then the kept pairs joined back: a window over the full
+    # rows (a score per field, levels, frequencies) sorts every column of every pair.
+    scored = f"SELECT *, {total} AS match_weight FROM (SELECT *, {weights}, {tf} FROM {COMPARED})"
     return f"""
 CREATE OR REPLACE TEMP TABLE {TOP} AS
-SELECT *, 1.0 / (1.0 + pow(2.0, -match_weight)) AS probability,
-  row_number() OVER (PARTITION BY i_row ORDER BY match_weight DESC, pid) AS rank
-FROM (
-  SELECT *, {total} AS match_weight FROM (SELECT *, {weights}, {tf} FROM {COMPARED})
+WITH ranked AS (
+  SELECT i_row, pid, row_number() OVER (PARTITION BY i_row ORDER BY match_weight DESC, pid) AS rank
+  FROM ({scored})
+  QUALIFY rank <= {config.max_candidates}
 )
-QUALIFY rank <= {config.max_candidates}
+SELECT s.*, 1.0 / (1.0 + pow(2.0, -s.match_weight)) AS probability, r.rank
+FROM ({scored}) s JOIN ranked r USING (i_row, pid)
 """
 
 
@@ -209,3 +213,4 @@ SELECT i_row, best, probability, listed,
        ELSE 'NOT_FOUND' END AS decision
 FROM per_record
 """
+
