@@ -15,9 +15,16 @@ import pytest
 from gateway.reconcile import ReconcileConfig, reconcile
 from gateway.reconcile.comparisons import Pair
 from gateway.reconcile.dialect import DIALECT
-from gateway.reconcile.linkage.em import MIN_ANCHORS, from_anchors, u_from_counts
-from gateway.reconcile.linkage.levels import COMPARISONS, NAME, PAIR_COLUMNS, labels
-from gateway.reconcile.linkage.scoring import one_slip_sql
+from gateway.reconcile.linkage.em import MIN_ANCHORS, from_anchors, id_m, u_from_counts
+from gateway.reconcile.linkage.levels import (
+    COMPARISONS,
+    ID,
+    ID_FIELD,
+    NAME,
+    PAIR_COLUMNS,
+    labels,
+    one_slip_sql,
+)
 from gateway.reconcile.progress import Progress
 from gateway.reconcile.synth_linkage import LinkageSpec, write
 
@@ -25,26 +32,28 @@ FIELDS = [c.field for c in COMPARISONS]
 
 
 def _u() -> dict[str, dict[str, float]]:
-    # Every label seen once among random pairs but the field's ``different``, seen 1000 times.
+    # Every label seen once among random pairs but the field's last (``different``, ``other``),
+    # seen 1000 times.
     counts = {
-        c.field: {label: (1000 if label == "different" else 1) for label in labels(c)}
+        c.field: {label: (1000 if label == c.otherwise else 1) for label in labels(c)}
         for c in COMPARISONS
     }
     return u_from_counts(COMPARISONS, counts)
 
 
 def test_too_few_anchors_leave_m_to_em() -> None:
-    pattern = ("same", "same", "same", "commune")
+    pattern = ("same", "same", "same", "commune", "one_slip")
     assert from_anchors(COMPARISONS, [(pattern, MIN_ANCHORS - 1)], _u(), 1e-6) is None
 
 
 def test_m_is_counted_on_the_anchor_pairs() -> None:
     patterns = [
-        (("same", "same", "same", "commune"), 800),
-        (("one_edit", "year_only", "null", "district"), 150),
-        (("same", "same_year", "same", "commune"), 50),
+        (("same", "same", "same", "commune", "one_slip"), 800),
+        (("one_edit", "year_only", "null", "district", "one_slip"), 150),
+        (("same", "same_year", "same", "commune", "one_slip"), 50),
     ]
-    model = from_anchors(COMPARISONS, patterns, _u(), 1e-6)
+    fixed = {ID_FIELD: id_m(ID, 1000, 2500)}
+    model = from_anchors(COMPARISONS, patterns, _u(), 1e-6, fixed)
     assert model is not None and model.anchors == 1000 and model.iterations == 0
     m = model.m["ngay_sinh"]
     assert m["same"] == pytest.approx(0.8, abs=0.03)
@@ -54,6 +63,9 @@ def test_m_is_counted_on_the_anchor_pairs() -> None:
     # A level never seen between anchors weighs strongly against the link.
     assert model.weight("ngay_sinh", "different") < -6
     assert sum(m.values()) == pytest.approx(1.0)
+    # The ID's m is not counted on the anchors (all one slip by choice) but per record.
+    assert model.m["so_cccd"]["one_slip"] == pytest.approx(0.4, abs=0.02)
+    assert model.weight("so_cccd", "one_slip") > 8 > 0 > model.weight("so_cccd", "other") > -1
 
 
 def _slips(citizen: str, rng: random.Random) -> list[tuple[str, bool]]:

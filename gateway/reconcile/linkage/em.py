@@ -9,7 +9,9 @@
   pairs when there are enough of them (`from_anchors`): candidate pairs whose record carries an
   ID one keying slip away from the citizen's (a digit wrong, two swapped, one more or one
   less). They are matches picked by the ID alone, so their names, dates, genders and
-  residences vary as those of all matches do. Otherwise by
+  residences vary as those of all matches do. The ID comparison's own m is counted per
+  record (`id_m`): the share of records with an ID-shaped value that have such a candidate.
+  Otherwise by
   expectation–maximisation over the candidate pairs in training sessions (`SESSIONS`), u
   held fixed, each m smoothed towards its starting value by ``PSEUDO_PAIRS`` pairs' worth (so that a
   batch with a handful of records keeps sensible weights; at scale it changes nothing). EM runs
@@ -177,12 +179,15 @@ def estimate(
     iterations: int,
     prior: float,
     sessions: Sequence[Session] = SESSIONS,
+    fixed: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Model:
     """m by EM over ``patterns`` (levels, pair count) in ``sessions``, u fixed; ``prior`` is the
-    chance that a random record-citizen pair matches. Raises nothing."""
+    chance that a random record-citizen pair matches; the m of ``fixed`` fields is given (no
+    session estimates them). Raises nothing."""
     fields = [c.field for c in comparisons]
     start = {c.field: _initial_m(c) for c in comparisons}
     m = {field: dict(levels) for field, levels in start.items()}
+    m.update({field: dict(levels) for field, levels in (fixed or {}).items()})
     done = sum(_session(fields, m, u, patterns, s, iterations, start) for s in sessions)
     return Model(m, u, prior, done)
 
@@ -196,17 +201,33 @@ def from_anchors(
     patterns: Sequence[tuple[Levels, int]],
     u: Mapping[str, Mapping[str, float]],
     prior: float,
+    fixed: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Model | None:
-    """m counted over the anchor pairs' ``patterns`` (levels, pair count), smoothed as EM's;
-    None when there are fewer than `MIN_ANCHORS` pairs. Raises nothing."""
+    """m counted over the anchor pairs' ``patterns`` (levels, pair count), smoothed as EM's,
+    but for the ``fixed`` fields (the ID, by which the anchors were chosen); None when there
+    are fewer than `MIN_ANCHORS` pairs. Raises nothing."""
     total = sum(count for _, count in patterns)
     if total < MIN_ANCHORS:
         return None
-    m: dict[str, dict[str, float]] = {}
+    m: dict[str, dict[str, float]] = {k: dict(v) for k, v in (fixed or {}).items()}
     for index, comparison in enumerate(comparisons):
+        if comparison.field in m:
+            continue
         seen: dict[str, float] = {}
         for levels, count in patterns:
             if levels[index] != NULL:
                 seen[levels[index]] = seen.get(levels[index], 0.0) + count
         m[comparison.field] = _smoothed(seen, _initial_m(comparison))
     return Model(m, u, prior, 0, total)
+
+
+def id_m(comparison: Comparison, slipped: int, with_id: int) -> dict[str, float]:
+    """m of the ID comparison, counted per record: of the ``with_id`` records whose ID has
+    the shape of one, ``slipped`` have a candidate one keying slip away (their match, as the
+    chance that a slip lands on another citizen's ID is nil). Records of people the population
+    does not hold count against the slip: m of ``one_slip`` comes out a little low, erring
+    towards weighing a record without one less. Smoothed as EM's. Raises nothing."""
+    return _smoothed(
+        {"one_slip": float(slipped), comparison.otherwise: float(max(with_id - slipped, 0))},
+        _initial_m(comparison),
+    )

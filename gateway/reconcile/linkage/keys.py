@@ -11,7 +11,10 @@
   its distinct names; the insured subjects' distinct names are folded in Python by the
   toolkit itself, after `repair_encoding` (a legacy-encoded name must block and compare as
   the name it is);
-- each side's row keys: name id, birth-date key, gender, codes;
+- each side's row keys: name id, birth-date key, gender, codes; the insured side's ID
+  (``idn``) when it has the shape of one (11 to 13 digits, perhaps mistyped) and is not
+  another citizen's (a wrong-person ID says nothing of the person's own); a citizen's ID is
+  its key, ``pid``;
 - the citizens' frequencies (``rc_lk_tf``): of each folded name, of its family name and of its
   given name (the term-frequency adjustment, scoring.py).
 """
@@ -141,7 +144,9 @@ def build_keys(con: duckdb.DuckDBPyConnection, population: str) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {FORMS} AS SELECT *, {ids} FROM {FORMS}")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {INSURED_KEYS} AS
-        SELECT s.i_row, s.excluded, f.nid, {_form_ids("f")}, {_row_keys("ngay_sinh")}
+        SELECT s.i_row, s.excluded, f.nid, {_form_ids("f")}, {_row_keys("ngay_sinh")},
+          CASE WHEN s.excluded IS NULL AND regexp_full_match(s.so_cccd, '[0-9]{{11,13}}')
+               THEN s.so_cccd END AS idn
         FROM (SELECT *, {DIALECT.date_key("ngay_sinh")} AS ngay_sinh_key FROM {SUBJECTS}) s
         LEFT JOIN {_INSURED_NAMES} n USING (ho_ten) LEFT JOIN {FORMS} f USING (name_f)"""
     )

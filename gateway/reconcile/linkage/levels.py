@@ -22,7 +22,9 @@ Reading the table is reading the model:
 - gender: the same, or not (3 = unknown is ``null``);
 - residence: the same commune, district, province, or none (commune and district codes are
   unique in the country, so each is compared alone: a wrong province code does not hide a
-  right commune).
+  right commune);
+- ID: the record's (mistyped, unknown or malformed) ID one keying slip from the citizen's, or
+  not; ``null`` when the record has none of that shape or names another citizen.
 """
 
 from __future__ import annotations
@@ -54,6 +56,17 @@ class Missing:
         return " OR ".join(
             f"{pair.left(c)} IS NULL OR {pair.right(c)} IS NULL" for c in self.columns
         )
+
+
+@dataclass(frozen=True)
+class LeftMissing:
+    """The record (the left side) lacks ``column`` (the right side always has it)."""
+
+    column: str
+
+    def sql(self, d: DuckDBDialect, pair: Pair) -> str:
+        """See the class. Raises nothing."""
+        return f"{pair.left(self.column)} IS NULL"
 
 
 @dataclass(frozen=True)
@@ -121,6 +134,35 @@ class Edits:
     def sql(self, d: DuckDBDialect, pair: Pair) -> str:
         """See the class. Raises nothing."""
         return f"name_dl <= {self.most}"
+
+
+def one_slip_sql(given: str, citizen: str) -> str:
+    """SQL true when ``given`` (a record's ID of 11 to 13 digits) is one keying slip from
+    ``citizen`` (a 12-digit ID): of the same length, one digit differs or two adjacent digits
+    are swapped (Hamming distance first, the cheap test); one digit more or less
+    (Damerau–Levenshtein, only where the first or last five digits agree, as one edit leaves
+    one of them intact). Nested CASEs: DuckDB evaluates both sides of an AND or OR inside an
+    expression, and the edit distance is the costly part. Raises nothing."""
+    return (
+        f"CASE WHEN length({citizen}) <> 12 THEN false "
+        f"WHEN length({given}) = 12 THEN CASE hamming({given}, {citizen}) WHEN 1 THEN true "
+        f"WHEN 2 THEN damerau_levenshtein({given}, {citizen}) = 1 ELSE false END "
+        f"WHEN left({given}, 5) = left({citizen}, 5) OR right({given}, 5) = right({citizen}, 5) "
+        f"THEN damerau_levenshtein({given}, {citizen}) = 1 ELSE false END"
+    )
+
+
+@dataclass(frozen=True)
+class IdSlip:
+    """The record's ID (``left``) is one keying slip from the citizen's (``right``: its key,
+    carried by the pair anyway), see `one_slip_sql`."""
+
+    left: str
+    right: str
+
+    def sql(self, d: DuckDBDialect, pair: Pair) -> str:
+        """See the class. Raises nothing."""
+        return one_slip_sql(pair.left(self.left), pair.right(self.right))
 
 
 @dataclass(frozen=True)
@@ -228,8 +270,16 @@ RESIDENCE = Comparison(
     otherwise="different",
 )
 
+ID = Comparison(
+    "so_cccd",
+    (Level(NULL, LeftMissing("idn")), Level("one_slip", IdSlip("idn", "key"))),
+    otherwise="other",
+)
+
 # The model's comparisons, in the order of the level columns (``l_<field>``).
-COMPARISONS: tuple[Comparison, ...] = (NAME, BIRTH_DATE, GENDER, RESIDENCE)
+COMPARISONS: tuple[Comparison, ...] = (NAME, BIRTH_DATE, GENDER, RESIDENCE, ID)
+# The comparison whose m is counted per record (em.py: `id_m`), never by anchors or EM.
+ID_FIELD = ID.field
 # Levels whose weight is adjusted by a frequency among citizens (a pair column, scoring.py):
 # the whole name for ``same``, the shared family or given name for ``one_name_same``.
 TF_FIELD = "ho_ten"

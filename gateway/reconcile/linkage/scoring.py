@@ -18,7 +18,7 @@ import duckdb
 
 from gateway.reconcile.comparisons import Pair
 from gateway.reconcile.dialect import DIALECT
-from gateway.reconcile.linkage.em import Model, estimate, from_anchors, u_from_counts
+from gateway.reconcile.linkage.em import Model, estimate, from_anchors, id_m, u_from_counts
 from gateway.reconcile.linkage.keys import (
     FORMS,
     FREQUENCIES,
@@ -26,10 +26,11 @@ from gateway.reconcile.linkage.keys import (
     NAME_KEYS,
     POPULATION_KEYS,
     ROW_KEYS,
-    SUBJECTS,
 )
 from gateway.reconcile.linkage.levels import (
     COMPARISONS,
+    ID,
+    ID_FIELD,
     PAIR_COLUMNS,
     TF_FIELD,
     TF_LEVELS,
@@ -46,7 +47,10 @@ DECISIONS = "rc_lk_decisions"
 def _side(table: str, key: str, prefix: str) -> str:
     columns = ", ".join(f"k.{c} AS {prefix}{c}" for c in (*ROW_KEYS, "nid"))
     forms = ", ".join(f"f.{c} AS {prefix}{c}" for c in NAME_KEYS)
-    return f"(SELECT k.{key} AS {prefix}key, {columns}, {forms} FROM {table} k LEFT JOIN {FORMS} f USING (nid))"
+    # The left side's ID (levels.ID): the insured record's ``idn``, or a citizen's key when
+    # citizens stand on the left (estimating u); the right side's is its key, ``p_key``.
+    ids = f", k.{'idn' if table == INSURED_KEYS else key} AS {prefix}idn" if prefix == "i_" else ""
+    return f"(SELECT k.{key} AS {prefix}key, {columns}{ids}, {forms} FROM {table} k LEFT JOIN {FORMS} f USING (nid))"
 
 
 def compare_sql(
@@ -93,30 +97,11 @@ def _sample_citizens(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> s
     )
 
 
-def one_slip_sql(given: str, citizen: str) -> str:
-    """SQL true when ``given`` (a record's ID of 11 to 13 digits) is one keying slip from
-    ``citizen`` (a 12-digit ID): of the same length, one digit differs or two adjacent digits
-    are swapped (Hamming distance first, the cheap test); one digit more or less
-    (Damerau–Levenshtein, only where the first or last five digits agree, as one edit leaves
-    one of them intact). Nested CASEs: DuckDB evaluates both sides of an AND or OR inside an
-    expression, and the edit distance is the costly part. Raises nothing."""
-    return (
-        f"CASE WHEN length({given}) = 12 THEN CASE hamming({given}, {citizen}) WHEN 1 THEN true "
-        f"WHEN 2 THEN damerau_levenshtein({given}, {citizen}) = 1 ELSE false END "
-        f"WHEN left({given}, 5) = left({citizen}, 5) OR right({given}, 5) = right({citizen}, 5) "
-        f"THEN damerau_levenshtein({given}, {citizen}) = 1 ELSE false END"
-    )
-
-
 def _anchor_sql(columns: list[str]) -> str:
     # The level patterns of the candidate pairs whose record's ID is one keying slip from the
     # citizen's (em.py: the anchors).
-    return f"""SELECT {", ".join(f"c.{c}" for c in columns)}, count(*)
-    FROM {COMPARED} c
-    JOIN (SELECT i_row, so_cccd FROM {SUBJECTS} WHERE regexp_full_match(so_cccd, '[0-9]{{11,13}}')) s
-      USING (i_row)
-    WHERE length(c.pid) = 12 AND {one_slip_sql("s.so_cccd", "c.pid")}
-    GROUP BY ALL"""
+    return f"""SELECT {", ".join(columns)}, count(*) FROM {COMPARED}
+    WHERE {level_column(ID)} = 'one_slip' GROUP BY ALL"""
 
 
 def estimate_model(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> Model:
@@ -138,11 +123,16 @@ def estimate_model(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> Mod
     # one citizen among all of them (blocking only skips pairs that would score too low).
     citizens = int(con.execute(f"SELECT count(*) FROM {POPULATION_KEYS}").fetchall()[0][0])
     start = 1.0 / max(citizens, 2)
+    slipped, with_id = con.execute(
+        f"SELECT (SELECT count(DISTINCT i_row) FROM {COMPARED} WHERE {level_column(ID)} = 'one_slip'), "
+        f"(SELECT count(*) FROM {INSURED_KEYS} WHERE idn IS NOT NULL)"
+    ).fetchall()[0]
+    fixed = {ID_FIELD: id_m(ID, int(slipped), int(with_id))}
     anchors = [
         (tuple(str(v) for v in row[:-1]), int(row[-1]))
         for row in con.execute(_anchor_sql(columns)).fetchall()
     ]
-    anchored = from_anchors(COMPARISONS, anchors, u, start)
+    anchored = from_anchors(COMPARISONS, anchors, u, start, fixed)
     if anchored is not None:
         return anchored
     patterns = [
@@ -151,7 +141,7 @@ def estimate_model(con: duckdb.DuckDBPyConnection, config: LinkageConfig) -> Mod
             f"SELECT {', '.join(columns)}, count(*) FROM {COMPARED} GROUP BY ALL"
         ).fetchall()
     ]
-    return estimate(COMPARISONS, patterns, u, config.em_iterations, start)
+    return estimate(COMPARISONS, patterns, u, config.em_iterations, start, fixed=fixed)
 
 
 def _weight_case(model: Model, field: str, column: str) -> str:

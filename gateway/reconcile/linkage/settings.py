@@ -27,7 +27,7 @@ class LinkageConfig:
 
     upper: float = 0.97
     lower: float = 0.5
-    margin_bits: float = 8.0
+    margin_bits: float = 6.0
     max_candidates: int = 3
     em_iterations: int = 25
     u_sample_records: int = 1_000
