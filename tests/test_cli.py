@@ -25,7 +25,7 @@ def test_help_lists_every_command() -> None:
     assert all(command in text for command in COMMANDS)
 
 
-def test_unknown_command_is_a_usage_error(capsys: object) -> None:
+def test_unknown_command_is_a_usage_error() -> None:
     assert main(["no-such-command"]) == 2
 
 

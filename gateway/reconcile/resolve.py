@@ -171,6 +171,9 @@ def resolve_pending(
             f"WHERE _pending AND {open_names}"
         ).fetchall()
     ]
+    # rowid keys the open dates only until _write_back, a few statements on: rc_results has
+    # had no row deleted yet, so DuckDB cannot have numbered its rows again (after the DELETE
+    # below it may: the linkage keys its records by a stored ``_lk_row``).
     dates = con.execute(
         f"SELECT rowid, _i_ngay_sinh, _p_ngay_sinh FROM {RESULTS} "
         f"WHERE _pending AND _date_level = '{UNRESOLVED}'"

@@ -13,7 +13,8 @@ Reading the table is reading the model:
 
 - name: the same folded name; the same once regional family names are one (Hoàng/Huỳnh);
   the same family and given name (a middle name more or less) or the same words in another
-  order; Jaro–Winkler bands on the folded names, as written or with their words sorted
+  order; one or two keying slips apart (Damerau–Levenshtein); Jaro–Winkler bands on the
+  folded names, as written or with their words sorted
   (DuckDB's counts bytes: folded names are ASCII, so bytes are letters), the family or the
   given name the same;
 - birth date: the same; one side knows only the year, of the same year; day and month
@@ -183,14 +184,12 @@ class AtLeast:
 # The names are compared as written and with their words sorted (a typo and another order).
 # The edit distance is computed only where the names are alike enough to be two slips apart
 # (Jaro–Winkler >= 0.8 and lengths within 2: two slips in a name of ten letters leave it above
-# 0.85); the CASE spares the other pairs, most of them, its cost.
-_JW = (
-    "CASE WHEN i_name_f = p_name_f THEN 1.0 ELSE greatest("
-    "jaro_winkler_similarity(i_name_f, p_name_f), jaro_winkler_similarity(i_tokens, p_tokens)) END"
-)
+# 0.85); the CASE spares the other pairs, most of them, its cost. ``name_dl`` reads
+# ``name_jw`` (DuckDB lets a SELECT list use an alias it defined before; order matters here).
 PAIR_COLUMNS = {
-    "name_jw": _JW,
-    "name_dl": f"CASE WHEN {_JW} >= 0.8 AND abs(length(i_name_f) - length(p_name_f)) <= 2 "
+    "name_jw": "CASE WHEN i_name_f = p_name_f THEN 1.0 ELSE greatest("
+    "jaro_winkler_similarity(i_name_f, p_name_f), jaro_winkler_similarity(i_tokens, p_tokens)) END",
+    "name_dl": "CASE WHEN name_jw >= 0.8 AND abs(length(i_name_f) - length(p_name_f)) <= 2 "
     "THEN damerau_levenshtein(i_name_f, p_name_f) END",
 }
 
