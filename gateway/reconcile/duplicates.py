@@ -1,5 +1,6 @@
 """The duplicate pass: insured records that resolve to the same citizen (two cards for one
-person) get ``duplicate_group`` = the smallest ``record_id`` of the group (compared as text).
+person) get ``duplicate_group`` = the smallest ``record_id`` of the group (compared as text):
+the pass builds the groups, the output joins them (`outputs.output_select`).
 
 It runs after every pass that links records, so that the linkage issue's demographic pass only
 has to fill ``so_dinh_danh``. The same grouping finds input errors that would otherwise
@@ -31,7 +32,11 @@ class DuplicateStats:
 
 
 def mark_duplicates(con: duckdb.DuckDBPyConnection) -> DuplicateStats:
-    """Fill ``duplicate_group`` in ``rc_results``. Raises duckdb.Error."""
+    """Create ``rc_duplicate_groups`` (each citizen with more than one record: ``so_dinh_danh``,
+    ``first_record``), which the output joins to fill ``duplicate_group``. Always creates the
+    table, empty when there is no group. Raises duckdb.Error."""
+    # The output joins this small table rather than the pass updating rc_results: an UPDATE
+    # rewrites the rows it touches and its column (10M records: 1.5 s against ~0.3 s).
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {GROUPS} AS
         SELECT so_dinh_danh, min(record_id) AS first_record, count(*) AS records
@@ -41,13 +46,10 @@ def mark_duplicates(con: duckdb.DuckDBPyConnection) -> DuplicateStats:
     groups, records = (int(found[0]), int(found[1])) if found else (0, 0)
     if groups == 0:
         return DuplicateStats(0, 0, None, None)
-    con.execute(
-        f"""UPDATE {RESULTS} SET duplicate_group = g.first_record FROM {GROUPS} g
-        WHERE {RESULTS}.so_dinh_danh = g.so_dinh_danh"""
-    )
     repeated = first_row(
         con,
-        f"""SELECT record_id, so_dinh_danh FROM {RESULTS} WHERE duplicate_group IS NOT NULL
+        f"""SELECT record_id, so_dinh_danh FROM {RESULTS}
+        WHERE so_dinh_danh IN (SELECT so_dinh_danh FROM {GROUPS})
         GROUP BY ALL HAVING count(*) > 1 LIMIT 1""",
     )
     return DuplicateStats(

@@ -155,7 +155,6 @@ def run_link(
     con.execute(old_id_sql(population, insured if insured_rescan_cheap else None))
     levels = levels_sql(insured, population, extras, rule)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {RESULTS} AS SELECT *, NULL::DOUBLE AS score, NULL::VARCHAR AS duplicate_group, "
-        f"NULL::BIGINT AS _lk_row "
-        f"FROM ({classification_sql(f'({levels})', rule)})"
+        f"CREATE OR REPLACE TEMP TABLE {RESULTS} AS "
+        f"SELECT * FROM ({classification_sql(f'({levels})', rule)})"
     )

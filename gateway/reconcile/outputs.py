@@ -19,6 +19,7 @@ import duckdb
 
 from gateway.reconcile.db import quoted
 from gateway.reconcile.dialect import DIALECT
+from gateway.reconcile.duplicates import GROUPS
 from gateway.reconcile.errors import ReconcileOutputError
 from gateway.reconcile.model import OUTPUT_COLUMNS
 from gateway.reconcile.report import render_html
@@ -51,16 +52,37 @@ def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def output_select(extras: Sequence[tuple[str, str]]) -> str:
+def output_select(
+    extras: Sequence[tuple[str, str]], *, grouped: bool = True, scored: bool = True
+) -> str:
     """The SELECT giving the output's columns from ``rc_results``; ``extras`` are (internal
-    column, output name) of the passed-through insured columns. Raises nothing."""
+    column, output name) of the passed-through insured columns. ``grouped``: the duplicate
+    pass's groups table exists (`duplicates.GROUPS`) and fills ``duplicate_group``;
+    ``scored``: ``rc_results`` has a ``score`` column (the linkage adds it). Raises nothing."""
     # "No value" is NULL in both formats (an empty, unquoted CSV field), fields and details too.
+    computed = {
+        "fields": "nullif(r.fields, '')",
+        "details": "nullif(r.details, '')",
+        "duplicate_group": "g.first_record" if grouped else "NULL::VARCHAR",
+        "score": "r.score" if scored else "NULL::DOUBLE",
+    }
     columns = [
-        f"nullif({c}, '') AS {c}" if c in ("fields", "details") else quoted(c)
+        f"{computed[c]} AS {quoted(c)}" if c in computed else f"r.{quoted(c)}"
         for c in OUTPUT_COLUMNS
     ]
-    columns += [f"{quoted(internal)} AS {quoted(name)}" for internal, name in extras]
-    return f"SELECT {', '.join(columns)} FROM {RESULTS}"
+    columns += [f"r.{quoted(internal)} AS {quoted(name)}" for internal, name in extras]
+    joined = f" LEFT JOIN {GROUPS} g ON g.so_dinh_danh = r.so_dinh_danh" if grouped else ""
+    return f"SELECT {', '.join(columns)} FROM {RESULTS} r{joined}"
+
+
+def _present(con: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
+    """(the groups table exists, rc_results has a score column)."""
+    found = con.execute(
+        "SELECT count(*) FILTER (WHERE table_name = $1), "
+        "count(*) FILTER (WHERE table_name = $2 AND column_name = 'score') FROM duckdb_columns()",
+        [GROUPS, RESULTS],
+    ).fetchall()[0]
+    return bool(found[0]), bool(found[1])
 
 
 def write_results(
@@ -72,7 +94,8 @@ def write_results(
     """Write ``reconciliation.<format>`` for each format into ``staging``. Raises
     ValueError for an unknown format, duckdb.Error when writing fails."""
     written = []
-    select = output_select(extras)
+    grouped, scored = _present(con)
+    select = output_select(extras, grouped=grouped, scored=scored)
     for fmt in formats:
         if fmt not in FORMATS:
             raise ValueError(f"unknown output format {fmt!r}")
