@@ -7,6 +7,12 @@ then against the population on the 12-digit ID. The result is
 narrow: per record the link, one level per field, and only the values a later step needs (the
 two names where SQL left the name unresolved, the authority's value where a field differs).
 The same statement classifies (classify.py) and creates ``rc_results``.
+
+``rc_results`` is kept narrow: every column of it costs each later scan, and at 10M records a
+wide table no longer fits the memory limit and is spilled and read back. Per record it holds
+the output's columns, ``_pending`` and ``_state``: the internal level columns (`STATE`) packed
+as one JSON value, only on the records a later pass reads them for (the ``_pending`` ones,
+for the toolkit; the NOT_FOUND ones, for the linkage); NULL on the others (~94%).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from gateway.reconcile.classify import TrustRule, classification_sql
+from gateway.reconcile.classify import LEVEL_COLUMNS, TrustRule, classification_sql
 from gateway.reconcile.comparisons import (
     ADDRESS,
     BIRTH_DATE,
@@ -30,8 +36,41 @@ from gateway.reconcile.db import quoted
 from gateway.reconcile.dialect import DIALECT
 
 RESULTS = "rc_results"
+NOT_FOUND = "NOT_FOUND"
 OLD_IDS = "rc_old_ids"
 COMPARED = ("ho_ten", "ngay_sinh", "gioi_tinh", "ma_tinh", "ma_huyen", "ma_xa")
+
+# What ``_state`` holds: the level columns and the insured values the toolkit settles, typed.
+_BOOLEAN = ("_name_encoding", "_year_agrees", "_inconsistent")
+STATE: dict[str, str] = {
+    c: "BOOLEAN" if c in _BOOLEAN else "DOUBLE" if c == "_name_similarity" else "VARCHAR"
+    for c in (*LEVEL_COLUMNS, "_i_ho_ten", "_i_ngay_sinh")
+}
+_STRUCTURE = "{" + ", ".join(f'"{c}": "{t}"' for c, t in STATE.items()) + "}"
+
+
+def pack_state_sql(keep: str) -> str:
+    """``_state``: the `STATE` columns of a relation as one JSON value where ``keep`` (a
+    boolean over the relation) holds, else NULL. Raises nothing."""
+    fields = ", ".join(f"{c} := {c}" for c in STATE)
+    return f"CASE WHEN {keep} THEN to_json(struct_pack({fields})) END AS _state"
+
+
+def unpack_state_sql(relation: str, where: str, exclude: Sequence[str] = ()) -> str:
+    """A SELECT of the columns of ``relation`` but ``_state`` and ``exclude``, and the `STATE`
+    columns unpacked from its ``_state``, for the rows ``where`` holds. Raises nothing."""
+    return (
+        f"SELECT * EXCLUDE (_s), _s.* FROM ("
+        f"SELECT * EXCLUDE ({', '.join((*exclude, '_state'))}), from_json(_state, '{_STRUCTURE}') AS _s "
+        f"FROM {relation} WHERE {where})"
+    )
+
+
+def narrow_sql(source: str, keep_state: str) -> str:
+    """What ``rc_results`` holds from ``source`` (a classified relation: `classification_sql`):
+    every column but the `STATE` ones, plus ``_state`` where ``keep_state`` holds. Raises
+    nothing."""
+    return f"SELECT * EXCLUDE ({', '.join(STATE)}), {pack_state_sql(keep_state)} FROM {source}"
 
 
 def year_agrees_sql(i_key: str, p_key: str) -> str:
@@ -154,7 +193,8 @@ def run_link(
     CSV reading error into a ReconcileInputError)."""
     con.execute(old_id_sql(population, insured if insured_rescan_cheap else None))
     levels = levels_sql(insured, population, extras, rule)
+    classified = f"({classification_sql(f'({levels})', rule)})"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {RESULTS} AS "
-        f"SELECT * FROM ({classification_sql(f'({levels})', rule)})"
+        f"{narrow_sql(classified, f'_pending OR category = {DIALECT.literal(NOT_FOUND)}')}"
     )

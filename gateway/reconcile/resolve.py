@@ -27,9 +27,12 @@ from gateway.identity import BirthDateError, compare_birth_dates, compare_names,
 from gateway.reconcile.classify import CLASSIFIED_COLUMNS, TrustRule, classification_sql
 from gateway.reconcile.comparisons import UNRESOLVED
 from gateway.reconcile.db import first_row
+from gateway.reconcile.dialect import DIALECT
+from gateway.reconcile.link import NOT_FOUND, narrow_sql, unpack_state_sql
 from gateway.reconcile.progress import Progress
 
 RESULTS = "rc_results"
+PENDING = "rc_pending"
 NAME_VERDICTS = "rc_name_verdicts"
 DATE_VERDICTS = "rc_date_verdicts"
 # Below this many distinct pairs, starting worker processes costs more than it saves.
@@ -157,9 +160,16 @@ def resolve_pending(
     """Settle every ``_pending`` record of ``rc_results`` and classify it again, showing the
     name pairs compared on ``progress``. Raises duckdb.Error."""
     open_names = f"_name_level = '{UNRESOLVED}' AND {rule.needs_name()}"
-    found = first_row(con, f"SELECT count(*) FROM {RESULTS} WHERE _pending")
+    # The pending records with their state unpacked (link.STATE), in a table of their own:
+    # a few percent of the records, scanned several times below.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {PENDING} AS "
+        f"{unpack_state_sql(RESULTS, '_pending', (*CLASSIFIED_COLUMNS, '_pending'))}"
+    )
+    found = first_row(con, f"SELECT count(*) FROM {PENDING}")
     records = int(found[0]) if found else 0
     if records == 0:
+        con.execute(f"DROP TABLE {PENDING}")
         return ResolveStats(0, 0, 0, 0)
     # Only the distinct name pairs and the open dates travel to Python, and the verdicts come
     # back as lists bound to one statement: no per-record round trip, and no Arrow table built
@@ -167,16 +177,14 @@ def resolve_pending(
     pairs = [
         (str(insured), str(authority))
         for insured, authority in con.execute(
-            f"SELECT DISTINCT coalesce(_i_ho_ten, ''), coalesce(_p_ho_ten, '') FROM {RESULTS} "
-            f"WHERE _pending AND {open_names}"
+            f"SELECT DISTINCT coalesce(_i_ho_ten, ''), coalesce(_p_ho_ten, '') FROM {PENDING} "
+            f"WHERE {open_names}"
         ).fetchall()
     ]
-    # rowid keys the open dates only until _write_back, a few statements on: rc_results has
-    # had no row deleted yet, so DuckDB cannot have numbered its rows again (after the DELETE
-    # below it may: the linkage keys its records by a stored ``_lk_row``).
+    # rowid keys the open dates: rc_pending is new and no row of it is ever deleted.
     dates = con.execute(
-        f"SELECT rowid, _i_ngay_sinh, _p_ngay_sinh FROM {RESULTS} "
-        f"WHERE _pending AND _date_level = '{UNRESOLVED}'"
+        f"SELECT rowid, _i_ngay_sinh, _p_ngay_sinh FROM {PENDING} "
+        f"WHERE _date_level = '{UNRESOLVED}'"
     ).fetchall()
     with (progress or Progress(enabled=False)).counted(
         "comparing names (toolkit)", len(pairs)
@@ -205,26 +213,29 @@ def resolve_pending(
 
 def _write_back(con: duckdb.DuckDBPyConnection, open_names: str, rule: TrustRule) -> None:
     """Replace the pending records of ``rc_results`` with themselves settled (the verdict
-    tables) and classified again. A DELETE and an INSERT: an UPDATE of a dozen columns on
-    rows scattered over the table costs DuckDB several times more."""
+    tables), classified again and packed as the ID pass packs them (link.narrow_sql). A DELETE
+    and an INSERT: an UPDATE of a dozen columns on rows scattered over the table costs DuckDB
+    several times more."""
     settled = f"""
-SELECT r.* EXCLUDE ({", ".join(CLASSIFIED_COLUMNS)}, _open_name) REPLACE (
+SELECT r.* EXCLUDE (_rid, _open_name) REPLACE (
     CASE WHEN n.kind IS NOT NULL THEN n.kind ELSE r._name_level END AS _name_level,
     CASE WHEN n.kind IS NOT NULL THEN n.similarity ELSE r._name_similarity END AS _name_similarity,
     CASE WHEN n.kind IS NOT NULL THEN n.encoding ELSE r._name_encoding END AS _name_encoding,
     CASE WHEN d._row IS NOT NULL THEN d.level ELSE r._date_level END AS _date_level,
     CASE WHEN d._row IS NOT NULL THEN d.year_agrees ELSE r._year_agrees END AS _year_agrees,
     coalesce(d.proposed, r._p_ngay_sinh) AS _p_ngay_sinh)
-FROM (SELECT rowid AS _rid, *, {open_names} AS _open_name FROM {RESULTS} WHERE _pending) r
+FROM (SELECT rowid AS _rid, *, {open_names} AS _open_name FROM {PENDING}) r
 LEFT JOIN {NAME_VERDICTS} n ON r._open_name
   AND n.insured = coalesce(r._i_ho_ten, '') AND n.authority = coalesce(r._p_ho_ten, '')
 LEFT JOIN {DATE_VERDICTS} d ON d._row = r._rid"""
+    classified = f"(SELECT *, false AS _pending FROM ({classification_sql(f'({settled})', rule)}))"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE rc_reclassified AS "
-        f"SELECT * EXCLUDE (_rid) FROM ({classification_sql(f'({settled})', rule)})"
+        f"{narrow_sql(classified, f'category = {DIALECT.literal(NOT_FOUND)}')}"
     )
     con.execute(f"DELETE FROM {RESULTS} WHERE _pending")
     con.execute(f"INSERT INTO {RESULTS} BY NAME SELECT * FROM rc_reclassified")
     con.execute(
-        f"DROP TABLE rc_reclassified; DROP TABLE {NAME_VERDICTS}; DROP TABLE {DATE_VERDICTS}"
+        f"DROP TABLE rc_reclassified; DROP TABLE {NAME_VERDICTS}; DROP TABLE {DATE_VERDICTS}; "
+        f"DROP TABLE {PENDING}"
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from gateway.reconcile.synth_names import ENCODERS
-from tests.reconcile.helpers import AN, DUC, HOA, HUONG, read_csv, run
+from tests.reconcile.helpers import AN, CITIZENS, DUC, HOA, HUONG, read_csv, run
 
 
 def test_pending_records_are_settled_and_each_written_back_once(tmp_path: Path) -> None:
@@ -67,3 +68,31 @@ def test_the_id_pass_never_loads_pyarrow_or_pandas(tmp_path: Path) -> None:
         check=True,
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_values_survive_the_packed_state_exactly(tmp_path: Path) -> None:
+    # The pending records' levels and values travel through rc_results packed as JSON
+    # (link.STATE): quotes, backslashes, control characters and non-BMP letters must come
+    # back as they were, in the authority's value the output proposes.
+    odd = replace(
+        AN,
+        so_dinh_danh="001085000099",
+        ho_ten='Nguyễn "Văn" \\ An\u0085\U00020000',
+        ma_xa='00"4\\',
+        so_cmnd="",
+    )
+    records = [
+        # the name is left open by SQL (spelling), and the commune differs
+        odd.insured("0100000001", ho_ten="Nguyễn Văn Ann", ma_xa="00005"),
+        # an unreadable date keeps the record pending too; its own value is compared in Python
+        odd.insured("0100000002", ngay_sinh='19"85\\'),
+    ]
+    result = run(tmp_path, records, population=[*(c.row() for c in CITIZENS), odd.row()])
+    first, second = result.rows["0100000001"], result.rows["0100000002"]
+    assert first["category"] == "MISMATCH", first
+    assert first["proposed_ho_ten"] == odd.ho_ten
+    assert first["proposed_ma_xa"] == odd.ma_xa
+    assert "dia_chi:different" in first["details"]
+    assert (second["category"], second["details"]) == ("MISMATCH", "ngay_sinh:different")
+    assert second["proposed_ngay_sinh"] == odd.ngay_sinh
+    assert result.summary.toolkit["pending_records"] == 2

@@ -27,6 +27,7 @@ from gateway.identity import fold_name, repair_encoding
 from gateway.identity._data import read_rows
 from gateway.identity.dates import MAX_YEAR, MIN_YEAR
 from gateway.reconcile.dialect import DIALECT
+from gateway.reconcile.link import unpack_state_sql
 
 RESULTS = "rc_results"
 SUBJECTS = "rc_lk_subjects"
@@ -80,7 +81,7 @@ def build_subjects(con: duckdb.DuckDBPyConnection, insured: str) -> int:
         f"""CREATE OR REPLACE TEMP TABLE {SUBJECTS} AS
         WITH open AS (
           SELECT _lk_row AS i_row, record_id, _citizen AS excluded, _id_status AS id_status
-          FROM {RESULTS} WHERE category = 'NOT_FOUND')
+          FROM ({unpack_state_sql(RESULTS, "category = 'NOT_FOUND'")}))
         SELECT o.*, trim(s.so_cccd) AS so_cccd, s.ho_ten, s.ngay_sinh, s.gioi_tinh,
           s.ma_tinh, s.ma_huyen, s.ma_xa
         FROM open o JOIN {insured} s USING (record_id)
