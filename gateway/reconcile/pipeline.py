@@ -34,7 +34,7 @@ from gateway.reconcile.duplicates import mark_duplicates
 from gateway.reconcile.errors import ReconcileError, ReconcileInputError
 from gateway.reconcile.inputs import InputTable, extra_column, locate_csv_error, open_input
 from gateway.reconcile.link import run_link
-from gateway.reconcile.linkage import LinkageConfig, link_demographics, write_explanations
+from gateway.reconcile.linkage import LinkageConfig
 from gateway.reconcile.model import INSURED_COLUMNS, OUTPUT_COLUMNS, POPULATION_COLUMNS
 from gateway.reconcile.progress import Progress
 from gateway.reconcile.resolve import resolve_pending
@@ -130,6 +130,8 @@ class LinkagePass:
         """See the class. Raises duckdb.Error."""
         if not ctx.config.linkage.enabled:
             return
+        from gateway.reconcile.linkage.stage import link_demographics  # only when it runs
+
         with ctx.progress.query("linking on demographics", ctx.con, None):
             stats = link_demographics(
                 ctx.con, ctx.insured.relation, ctx.population.relation, ctx.config.linkage
@@ -245,7 +247,10 @@ def reconcile(
             mark = time.perf_counter()
             with progress.query("writing results", con, None):
                 files = outputs.write_results(con, staging, config.formats, ctx.extras)
-                files += write_explanations(con, staging)
+                if config.linkage.enabled:
+                    from gateway.reconcile.linkage.explain import write_explanations
+
+                    files += write_explanations(con, staging)
             categories, fields, details = count_results(con)
             timings["write_results"] = time.perf_counter() - mark
             timings["total"] = time.perf_counter() - started

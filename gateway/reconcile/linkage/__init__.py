@@ -8,12 +8,41 @@ the linked records (details.py), and an explanation of every decision (explain.p
 `link_demographics` runs it all (stage.py).
 """
 
-from gateway.reconcile.linkage.blocking import RULES, BlockingRule
-from gateway.reconcile.linkage.em import Model
-from gateway.reconcile.linkage.explain import FILE_NAME as EXPLANATIONS_FILE
-from gateway.reconcile.linkage.explain import write_explanations
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from gateway.reconcile.linkage.settings import LinkageConfig
-from gateway.reconcile.linkage.stage import LinkageStats, link_demographics
+
+if TYPE_CHECKING:
+    from gateway.reconcile.linkage.blocking import RULES, BlockingRule
+    from gateway.reconcile.linkage.em import Model
+    from gateway.reconcile.linkage.explain import FILE_NAME as EXPLANATIONS_FILE
+    from gateway.reconcile.linkage.explain import write_explanations
+    from gateway.reconcile.linkage.stage import LinkageStats, link_demographics
+
+# The rest is imported on first use: a run with --no-linkage (or a command that only needs
+# the settings) does not pay for the linkage's modules at start-up (~30 ms).
+_LAZY = {
+    "RULES": ("blocking", "RULES"),
+    "BlockingRule": ("blocking", "BlockingRule"),
+    "Model": ("em", "Model"),
+    "EXPLANATIONS_FILE": ("explain", "FILE_NAME"),
+    "write_explanations": ("explain", "write_explanations"),
+    "LinkageStats": ("stage", "LinkageStats"),
+    "link_demographics": ("stage", "link_demographics"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "EXPLANATIONS_FILE",
