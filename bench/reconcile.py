@@ -79,28 +79,41 @@ def _source(path: Path) -> str:
     return f"read_parquet('{path}')"
 
 
-def floor_seconds(files: SynthFiles, threads: int, memory_limit: str) -> tuple[float, float]:
-    """The floor, two ways: (read both inputs and inner-join them on the ID with every column
-    carried through the join, the result reduced to one row; the same join materialized as a
-    table). Same threads and memory limit as the run."""
+def _floor_join(files: SynthFiles) -> tuple[str, str]:
+    """(floor A's query, the FROM ... JOIN clause it shares with floor B)."""
     touched = " + ".join(
         [f"strlen(i.{c})" for c in (*INSURED_COLUMNS, "ma_dkbd")]
         + [f"strlen(p.{c})" for c in POPULATION_COLUMNS]
     )
     join = f"FROM {_source(files.insured)} i JOIN {_source(files.population)} p ON i.so_cccd = p.so_dinh_danh"
-    con = duckdb.connect(
-        config={"threads": threads, "memory_limit": memory_limit, "preserve_insertion_order": False}
-    )
+    return f"SELECT count(*), sum({touched}) {join}", join
+
+
+def floor_seconds(files: SynthFiles, threads: int, memory_limit: str) -> tuple[float, float, float]:
+    """The floor, three ways: (A: read both inputs and inner-join them on the ID with every
+    column carried through the join, the result reduced to one row; B: the same join
+    materialized as a table; C: A in a fresh Python process, start-up and `import duckdb`
+    included, as the reconcile run pays them). Same threads and memory limit as the run."""
+    query, join = _floor_join(files)
+    config = {"threads": threads, "memory_limit": memory_limit, "preserve_insertion_order": False}
+    con = duckdb.connect(config=config)
     try:
         started = time.perf_counter()
-        con.execute(f"SELECT count(*), sum({touched}) {join}").fetchall()
+        con.execute(query).fetchall()
         reduced = time.perf_counter() - started
         started = time.perf_counter()
         con.execute(f"CREATE TEMP TABLE joined AS SELECT i.*, p.* EXCLUDE (so_dinh_danh) {join}")
         materialized = time.perf_counter() - started
-        return reduced, materialized
     finally:
         con.close()
+    code = (
+        "import sys, json, duckdb; "
+        "duckdb.connect(config=json.loads(sys.argv[1])).execute(sys.argv[2]).fetchall()"
+    )
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, json.dumps(config), query], check=True)
+    fresh = time.perf_counter() - started
+    return reduced, materialized, fresh
 
 
 def _tree_pss_kib(root: int) -> int:
@@ -177,9 +190,11 @@ class Row:
     input_format: str
     floor: float
     floor_materialized: float
+    floor_fresh: float
     run: RunResult
     accuracy: Accuracy
     discrepant_share: float
+    paired_ratio: float  # median over the repeats of (that run / the floor A measured just before it)
 
 
 def bench(size: int, args: argparse.Namespace) -> Row:
@@ -202,6 +217,7 @@ def bench(size: int, args: argparse.Namespace) -> Row:
         args.input_format,
         statistics.median(f[0] for f in floors),
         statistics.median(f[1] for f in floors),
+        statistics.median(f[2] for f in floors),
         RunResult(
             best.seconds,
             max(r.peak_rss_mib for r in runs),
@@ -211,6 +227,9 @@ def bench(size: int, args: argparse.Namespace) -> Row:
         ),
         accuracy,
         float(share),
+        # The machine's speed drifts between minutes (a shared VM): each run against the floor
+        # measured just before it is the steadier ratio.
+        statistics.median(r.seconds / f[0] for f, r in zip(floors, runs, strict=True)),
     )
 
 
@@ -225,17 +244,22 @@ def report(rows: list[Row], args: argparse.Namespace) -> str:
         f"load average at the end {load:.1f} (the machine is shared).",
         "",
         "Floor A: read both inputs, inner-join on the ID with every column carried, reduce to one row. "
-        "Floor B: the same join materialized as a table.",
+        "Floor B: the same join materialized as a table. Floor C: floor A in a fresh Python process "
+        "(start-up and `import duckdb` included, as the reconcile run pays them; for information: issue 9's "
+        "target is floor A). Paired: the median over the repeats of each run "
+        "divided by the floor A measured just before it (steadier on a machine whose speed drifts).",
         "",
-        "| records per side | data | input | floor A (s) | floor B (s) | reconcile (s) | / floor A | / floor B "
-        "| rows/s | peak RSS | peak PSS, all processes | field precision | field recall | category accuracy | details exact |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| records per side | data | input | floor A (s) | floor B (s) | floor C (s) | reconcile (s) | / floor A "
+        "| / floor A, paired | / floor B | / floor C | rows/s | peak RSS | peak PSS, all processes | field precision "
+        "| field recall | category accuracy | details exact |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r.size:,} | {r.profile} ({r.discrepant_share:.0%} of records with a discrepancy) | {r.input_format} "
-            f"| {r.floor:.2f} | {r.floor_materialized:.2f} | {r.run.seconds:.2f} | {r.run.seconds / r.floor:.1f}x "
-            f"| {r.run.seconds / r.floor_materialized:.1f}x | {r.size / r.run.seconds / 1e6:.2f}M "
+            f"| {r.floor:.2f} | {r.floor_materialized:.2f} | {r.floor_fresh:.2f} | {r.run.seconds:.2f} "
+            f"| {r.run.seconds / r.floor:.1f}x | {r.paired_ratio:.1f}x | {r.run.seconds / r.floor_materialized:.1f}x "
+            f"| {r.run.seconds / r.floor_fresh:.1f}x | {r.size / r.run.seconds / 1e6:.2f}M "
             f"| {r.run.peak_rss_mib / 1024:.2f} GiB | {r.run.peak_tree_pss_mib / 1024:.2f} GiB "
             f"| {r.accuracy.field_precision:.4%} | {r.accuracy.field_recall:.4%} | {r.accuracy.category_accuracy:.4%} "
             f"| {r.accuracy.details_accuracy:.4%} |"
