@@ -76,6 +76,35 @@ class Equal:
 
 
 @dataclass(frozen=True)
+class Decomposed:
+    """Either value holds a combining mark (U+0300-U+036F: what NFD text is made of), the
+    only values whose NFC form can be equal when their upper-cased, single-spaced forms are
+    not. A guard, not a rule: a value without one that NFC would still change (a compatibility
+    singleton such as U+212B ANGSTROM SIGN) is left to the toolkit, which decides it the same
+    way."""
+
+    column: str
+
+    def sql(self, d: DuckDBDialect, pair: Pair) -> str:
+        """See the class. Raises nothing."""
+        a, b = pair.left(self.column), pair.right(self.column)
+        return f"({d.has_combining_mark(a)} OR {d.has_combining_mark(b)})"
+
+
+@dataclass(frozen=True)
+class Both:
+    """Both conditions hold. In a CASE branch DuckDB evaluates the second only on the rows
+    where the first holds: put the cheap one first."""
+
+    first: Condition
+    second: Condition
+
+    def sql(self, d: DuckDBDialect, pair: Pair) -> str:
+        """See the class. Raises nothing."""
+        return f"({self.first.sql(d, pair)} AND {self.second.sql(d, pair)})"
+
+
+@dataclass(frozen=True)
 class AllEqual:
     """Every one of the columns is equal as given."""
 
@@ -210,7 +239,8 @@ NAME = Comparison(
         Level("same", Equal("ho_ten", "upper")),
         Level("diacritics", UnmarkedSideFolds("ho_ten")),
         Level("same", Equal("ho_ten", "spacing")),
-        Level("same", Equal("ho_ten", "name")),  # NFC: costly, so last
+        # NFC costs ~2 µs a value: last, and only where a side is decomposed (1M: 0.28 -> 0.20 s CPU)
+        Level("same", Both(Decomposed("ho_ten"), Equal("ho_ten", "name"))),
     ),
     otherwise=UNRESOLVED,  # compare_names decides: tone placement, encodings, order, spelling ...
 )

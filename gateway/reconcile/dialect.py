@@ -81,6 +81,11 @@ class DuckDBDialect:
         equal here are equal there."""
         return f"upper(nfc_normalize({self.squeezed(expr)}))"
 
+    @staticmethod
+    def has_combining_mark(expr: str) -> str:
+        """Holds a combining diacritical mark (U+0300-U+036F)."""
+        return f"regexp_matches({expr}, '[\\x{{0300}}-\\x{{036F}}]')"
+
     def folded(self, expr: str) -> str:
         """A name with its marks stripped and Đ made D, upper case, single-spaced (as
         `gateway.identity.fold_name` for Vietnamese letters)."""
