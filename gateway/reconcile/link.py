@@ -12,7 +12,7 @@ The same statement classifies (classify.py) and creates ``rc_results``.
 wide table no longer fits the memory limit and is spilled and read back. Per record it holds
 the output's columns, ``_pending`` and ``_state``: the internal level columns (`STATE`) packed
 as one JSON value, only on the records a later pass reads them for (the ``_pending`` ones,
-for the toolkit; the NOT_FOUND ones, for the linkage); NULL on the others (~94%).
+for the toolkit; the NOT_FOUND ones, for the linkage); NULL on the others (~93%).
 """
 
 from __future__ import annotations
