@@ -11,6 +11,8 @@ Three branches, because callers treat them differently (STYLE.md "one exception 
 
 from __future__ import annotations
 
+from gateway.errors import CodedError
+
 # -- the caller's mistakes (OutboxInputError) --------------------------------------------------
 IDEMPOTENCY_CONFLICT = "idempotency.conflict"
 SUBMISSION_INVALID = "submission.invalid"
@@ -45,16 +47,8 @@ CODES: dict[str, str] = {
 }
 
 
-class OutboxError(Exception):
+class OutboxError(CodedError):
     """Root of every exception raised by gateway.outbox."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
 
 
 class OutboxInputError(OutboxError):

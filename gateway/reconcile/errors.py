@@ -9,19 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gateway.errors import CodedError
 
-class ReconcileError(Exception):
+
+class ReconcileError(CodedError):
     """Root of the package's exceptions. ``code`` is stable and machine-readable
     (``reconcile.input.missing_column`` ...); ``message`` is for people and never quotes a
     personal value (a name, an ID) from the data."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
 
 
 class ReconcileInputError(ReconcileError):

@@ -14,6 +14,8 @@ Three branches, because callers must treat them differently (STYLE.md "one excep
 
 from __future__ import annotations
 
+from gateway.errors import CodedError
+
 # -- verification outcomes (SignatureRejected) -------------------------------------------------
 MISSING = "signature.missing"
 WRAPPING = "signature.wrapping"
@@ -94,16 +96,8 @@ CODES: dict[str, str] = {
 }
 
 
-class SigningError(Exception):
+class SigningError(CodedError):
     """Root of every exception raised by gateway.signing."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
 
 
 class SignatureRejected(SigningError):
