@@ -229,13 +229,10 @@ LEFT JOIN {NAME_VERDICTS} n ON r._open_name
   AND n.insured = coalesce(r._i_ho_ten, '') AND n.authority = coalesce(r._p_ho_ten, '')
 LEFT JOIN {DATE_VERDICTS} d ON d._row = r._rid"""
     classified = f"(SELECT *, false AS _pending FROM ({classification_sql(f'({settled})', rule)}))"
+    # rc_pending holds the records: delete them from rc_results, then insert them settled.
+    con.execute(f"DELETE FROM {RESULTS} WHERE _pending")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE rc_reclassified AS "
+        f"INSERT INTO {RESULTS} BY NAME "
         f"{narrow_sql(classified, f'category = {DIALECT.literal(NOT_FOUND)}')}"
     )
-    con.execute(f"DELETE FROM {RESULTS} WHERE _pending")
-    con.execute(f"INSERT INTO {RESULTS} BY NAME SELECT * FROM rc_reclassified")
-    con.execute(
-        f"DROP TABLE rc_reclassified; DROP TABLE {NAME_VERDICTS}; DROP TABLE {DATE_VERDICTS}; "
-        f"DROP TABLE {PENDING}"
-    )
+    con.execute(f"DROP TABLE {NAME_VERDICTS}; DROP TABLE {DATE_VERDICTS}; DROP TABLE {PENDING}")
