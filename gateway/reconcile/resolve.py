@@ -10,7 +10,8 @@ unresolved (``_pending``), and classify them again.
   authority's date that cannot be read is not compared.
 
 Only the distinct name pairs and the open dates are fetched, and the verdicts go back as
-lists bound to one statement: no per-record round trip to DuckDB.
+lists bound to one statement: no per-record round trip to DuckDB. The demographic linkage
+settles its linked records the same way (`settled_sql`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 
@@ -107,84 +107,42 @@ def _compare_all(
     return results, workers
 
 
-# The level columns the toolkit settles; the rest of `LEVEL_COLUMNS` is kept as SQL left it.
-SETTLED = (
-    "_name_level",
-    "_name_similarity",
-    "_name_encoding",
-    "_date_level",
-    "_year_agrees",
-    "_p_ngay_sinh",
-)
+@dataclass(frozen=True)
+class Settled:
+    """A SELECT of a relation's columns with its open names and dates settled (`settled_sql`),
+    and what it took: distinct name pairs compared, open dates, worker processes."""
+
+    select: str
+    name_pairs: int
+    date_pairs: int
+    workers: int
 
 
-def settle(
-    values: dict[str, list[Any]],
-    name_rows: Sequence[int],
-    date_rows: Sequence[int],
-    workers: int,
-    progress: Progress | None = None,
-) -> tuple[int, int]:
-    """Settle with the identity toolkit, in place in ``values`` (columns as lists: the `SETTLED`
-    ones, ``_i_ho_ten``, ``_p_ho_ten``, ``_i_ngay_sinh``), the names of ``name_rows`` (each
-    distinct pair compared once, in ``workers`` processes when there are many) and the birth
-    dates of ``date_rows``. Returns (distinct name pairs, worker processes used)."""
-    pairs = [(values["_i_ho_ten"][i] or "", values["_p_ho_ten"][i] or "") for i in name_rows]
-    distinct = list(dict.fromkeys(pairs))
-    with (progress or Progress(enabled=False)).counted(
-        "comparing names (toolkit)", len(distinct)
-    ) as advance:
-        verdicts, used = _compare_all(distinct, workers, advance)
-    by_pair = dict(zip(distinct, verdicts, strict=True))
-    for i, pair in zip(name_rows, pairs, strict=True):
-        kind, similarity, encoding = by_pair[pair]
-        values["_name_level"][i] = kind
-        values["_name_similarity"][i] = similarity
-        values["_name_encoding"][i] = encoding
-    for i in date_rows:
-        level, year_agrees, proposed = date_verdict(
-            values["_i_ngay_sinh"][i], values["_p_ngay_sinh"][i]
-        )
-        values["_date_level"][i] = level
-        values["_year_agrees"][i] = year_agrees
-        values["_p_ngay_sinh"][i] = proposed if proposed is not None else values["_p_ngay_sinh"][i]
-    return len(distinct), used
-
-
-def resolve_pending(
+def settled_sql(
     con: duckdb.DuckDBPyConnection,
-    rule: TrustRule,
+    table: str,
+    open_names: str,
     workers: int,
     progress: Progress | None = None,
-) -> ResolveStats:
-    """Settle every ``_pending`` record of ``rc_results`` and classify it again, showing the
-    name pairs compared on ``progress``. Raises duckdb.Error."""
-    open_names = f"_name_level = '{UNRESOLVED}' AND {rule.needs_name()}"
-    # The pending records with their state unpacked (link.STATE), in a table of their own:
-    # a few percent of the records, scanned several times below.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {PENDING} AS "
-        f"{unpack_state_sql(RESULTS, '_pending', (*CLASSIFIED_COLUMNS, '_pending'))}"
-    )
-    found = first_row(con, f"SELECT count(*) FROM {PENDING}")
-    records = int(found[0]) if found else 0
-    if records == 0:
-        con.execute(f"DROP TABLE {PENDING}")
-        return ResolveStats(0, 0, 0, 0)
+) -> Settled:
+    """Settle with the identity toolkit the open names and birth dates of ``table`` (a table
+    with `LEVEL_COLUMNS`, ``_i_ho_ten`` and ``_i_ngay_sinh``, none of its rows ever deleted so
+    that its rowid is a key): the names of the rows where ``open_names`` holds (each distinct
+    pair compared once, in ``workers`` processes when there are many), the dates whose level
+    is unresolved. Returns the SELECT of ``table``'s columns with the verdicts applied; it reads
+    the verdict tables, which `drop_verdicts` removes once it has run. Raises duckdb.Error."""
     # Only the distinct name pairs and the open dates travel to Python, and the verdicts come
     # back as lists bound to one statement: no per-record round trip, and no Arrow table built
     # from Python objects (pyarrow then imports pandas: a third of a second).
     pairs = [
         (str(insured), str(authority))
         for insured, authority in con.execute(
-            f"SELECT DISTINCT coalesce(_i_ho_ten, ''), coalesce(_p_ho_ten, '') FROM {PENDING} "
+            f"SELECT DISTINCT coalesce(_i_ho_ten, ''), coalesce(_p_ho_ten, '') FROM {table} "
             f"WHERE {open_names}"
         ).fetchall()
     ]
-    # rowid keys the open dates: rc_pending is new and no row of it is ever deleted.
     dates = con.execute(
-        f"SELECT rowid, _i_ngay_sinh, _p_ngay_sinh FROM {PENDING} "
-        f"WHERE _date_level = '{UNRESOLVED}'"
+        f"SELECT rowid, _i_ngay_sinh, _p_ngay_sinh FROM {table} WHERE _date_level = '{UNRESOLVED}'"
     ).fetchall()
     with (progress or Progress(enabled=False)).counted(
         "comparing names (toolkit)", len(pairs)
@@ -207,16 +165,7 @@ def resolve_pending(
         if settled_dates
         else [[], [], [], []],
     )
-    _write_back(con, open_names, rule)
-    return ResolveStats(records, len(pairs), len(dates), used)
-
-
-def _write_back(con: duckdb.DuckDBPyConnection, open_names: str, rule: TrustRule) -> None:
-    """Replace the pending records of ``rc_results`` with themselves settled (the verdict
-    tables), classified again and packed as the ID pass packs them (link.narrow_sql). A DELETE
-    and an INSERT: an UPDATE of a dozen columns on rows scattered over the table costs DuckDB
-    several times more."""
-    settled = f"""
+    select = f"""
 SELECT r.* EXCLUDE (_rid, _open_name) REPLACE (
     CASE WHEN n.kind IS NOT NULL THEN n.kind ELSE r._name_level END AS _name_level,
     CASE WHEN n.kind IS NOT NULL THEN n.similarity ELSE r._name_similarity END AS _name_similarity,
@@ -224,15 +173,51 @@ SELECT r.* EXCLUDE (_rid, _open_name) REPLACE (
     CASE WHEN d._row IS NOT NULL THEN d.level ELSE r._date_level END AS _date_level,
     CASE WHEN d._row IS NOT NULL THEN d.year_agrees ELSE r._year_agrees END AS _year_agrees,
     coalesce(d.proposed, r._p_ngay_sinh) AS _p_ngay_sinh)
-FROM (SELECT rowid AS _rid, *, {open_names} AS _open_name FROM {PENDING}) r
+FROM (SELECT rowid AS _rid, *, {open_names} AS _open_name FROM {table}) r
 LEFT JOIN {NAME_VERDICTS} n ON r._open_name
   AND n.insured = coalesce(r._i_ho_ten, '') AND n.authority = coalesce(r._p_ho_ten, '')
 LEFT JOIN {DATE_VERDICTS} d ON d._row = r._rid"""
-    classified = f"(SELECT *, false AS _pending FROM ({classification_sql(f'({settled})', rule)}))"
-    # rc_pending holds the records: delete them from rc_results, then insert them settled.
+    return Settled(select, len(pairs), len(dates), used)
+
+
+def drop_verdicts(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the verdict tables `settled_sql` made. Raises duckdb.Error."""
+    con.execute(f"DROP TABLE IF EXISTS {NAME_VERDICTS}; DROP TABLE IF EXISTS {DATE_VERDICTS}")
+
+
+def resolve_pending(
+    con: duckdb.DuckDBPyConnection,
+    rule: TrustRule,
+    workers: int,
+    progress: Progress | None = None,
+) -> ResolveStats:
+    """Settle every ``_pending`` record of ``rc_results`` and classify it again, showing the
+    name pairs compared on ``progress``. Raises duckdb.Error."""
+    # The pending records with their state unpacked (link.STATE), in a table of their own:
+    # a few percent of the records, scanned several times below; its rowid keys the open
+    # dates (a new table, nothing deleted from it).
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {PENDING} AS "
+        f"{unpack_state_sql(RESULTS, '_pending', (*CLASSIFIED_COLUMNS, '_pending'))}"
+    )
+    found = first_row(con, f"SELECT count(*) FROM {PENDING}")
+    records = int(found[0]) if found else 0
+    if records == 0:
+        con.execute(f"DROP TABLE {PENDING}")
+        return ResolveStats(0, 0, 0, 0)
+    open_names = f"_name_level = '{UNRESOLVED}' AND {rule.needs_name()}"
+    settled = settled_sql(con, PENDING, open_names, workers, progress)
+    # Replace the pending records with themselves settled, classified again and packed as
+    # the ID pass packs them (link.narrow_sql): a DELETE and an INSERT, since an UPDATE of a
+    # dozen columns on rows scattered over the table costs DuckDB several times more.
+    classified = (
+        f"(SELECT *, false AS _pending FROM ({classification_sql(f'({settled.select})', rule)}))"
+    )
     con.execute(f"DELETE FROM {RESULTS} WHERE _pending")
     con.execute(
         f"INSERT INTO {RESULTS} BY NAME "
         f"{narrow_sql(classified, f'category = {DIALECT.literal(NOT_FOUND)}')}"
     )
-    con.execute(f"DROP TABLE {NAME_VERDICTS}; DROP TABLE {DATE_VERDICTS}; DROP TABLE {PENDING}")
+    drop_verdicts(con)
+    con.execute(f"DROP TABLE {PENDING}")
+    return ResolveStats(records, settled.name_pairs, settled.date_pairs, settled.workers)

@@ -8,6 +8,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
+
+from gateway.reconcile.classify import TrustRule
+from gateway.reconcile.link import OLD_IDS, STATE, levels_sql
+from gateway.reconcile.model import INSURED_COLUMNS, POPULATION_COLUMNS
 from gateway.reconcile.synth_names import ENCODERS
 from tests.reconcile.helpers import AN, CITIZENS, DUC, HOA, HUONG, read_csv, run
 
@@ -96,3 +101,15 @@ def test_values_survive_the_packed_state_exactly(tmp_path: Path) -> None:
     assert (second["category"], second["details"]) == ("MISMATCH", "ngay_sinh:different")
     assert second["proposed_ngay_sinh"] == odd.ngay_sinh
     assert result.summary.toolkit["pending_records"] == 2
+
+
+def test_the_packed_state_declares_the_types_the_link_statement_gives() -> None:
+    # link.STATE names each packed column's type for from_json; a column added to the levels
+    # with another type would otherwise come back silently cast.
+    con = duckdb.connect()
+    for name, columns in (("ins", INSURED_COLUMNS), ("pop", POPULATION_COLUMNS)):
+        con.execute(f"CREATE TABLE {name} ({', '.join(f'{c} VARCHAR' for c in columns)})")
+    con.execute(f"CREATE TABLE {OLD_IDS} (so_cmnd VARCHAR, so_dinh_danh VARCHAR, citizens BIGINT)")
+    described = con.execute(f"DESCRIBE {levels_sql('ins', 'pop', [], TrustRule())}").fetchall()
+    types = {row[0]: row[1] for row in described}
+    assert {c: types[c] for c in STATE} == STATE

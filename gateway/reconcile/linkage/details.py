@@ -34,7 +34,7 @@ from gateway.reconcile.dialect import DIALECT
 from gateway.reconcile.link import COMPARED, RESULTS, authority_values_sql, year_agrees_sql
 from gateway.reconcile.linkage.keys import SUBJECTS
 from gateway.reconcile.linkage.scoring import DECISIONS
-from gateway.reconcile.resolve import SETTLED, settle
+from gateway.reconcile.resolve import drop_verdicts, settled_sql
 
 # The link is already decided: classification only names the differences.
 _LINKED = TrustRule(min_agreeing=0)
@@ -97,39 +97,13 @@ def id_detail_sql() -> str:
     )
 
 
-def _settle(con: duckdb.DuckDBPyConnection) -> int:
+def _settle(con: duckdb.DuckDBPyConnection) -> None:
     """Settle in Python, with the identity toolkit, the linked records whose name or birth
-    date SQL left open; return how many. Raises duckdb.Error."""
-    import pyarrow as pa  # here: a run without the linkage never loads pyarrow (~0.1 s)
-
-    table = con.sql(
-        f"SELECT _row, _name_level, _name_similarity, _name_encoding, _date_level, _year_agrees, "
-        f"_p_ngay_sinh, _i_ho_ten, _p_ho_ten, _i_ngay_sinh FROM {LEVELS} "
-        f"WHERE _name_level = '{UNRESOLVED}' OR _date_level = '{UNRESOLVED}'"
-    ).to_arrow_table()
-    if table.num_rows == 0:
-        return 0
-    values = {name: table.column(name).to_pylist() for name in table.column_names}
-    settle(
-        values,
-        [i for i, level in enumerate(values["_name_level"]) if level == UNRESOLVED],
-        [i for i, level in enumerate(values["_date_level"]) if level == UNRESOLVED],
-        workers=1,
-    )
-    settled = SETTLED
-    schema = {name: table.schema.field(name).type for name in table.column_names}
-    con.register(
-        "rc_lk_settled",
-        pa.table({n: pa.array(values[n], type=schema[n]) for n in ("_row", *settled)}),
-    )
-    try:
-        assignments = ", ".join(f"{c} = s.{c}" for c in settled)
-        con.execute(
-            f"UPDATE {LEVELS} SET {assignments} FROM rc_lk_settled s WHERE {LEVELS}._row = s._row"
-        )
-    finally:
-        con.unregister("rc_lk_settled")
-    return table.num_rows
+    date SQL left open, as the ID pass settles its own (`resolve.settled_sql`). Raises
+    duckdb.Error."""
+    settled = settled_sql(con, LEVELS, f"_name_level = '{UNRESOLVED}'", workers=1)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {LEVELS} AS {settled.select}")
+    drop_verdicts(con)
 
 
 def apply_decisions(con: duckdb.DuckDBPyConnection, population: str) -> tuple[int, int]:
@@ -160,7 +134,9 @@ def apply_decisions(con: duckdb.DuckDBPyConnection, population: str) -> tuple[in
                ELSE r.details END AS details,
           {proposed},
           CASE WHEN {linked} THEN s.so_dinh_danh ELSE r.proposed_so_cccd END AS proposed_so_cccd,
-          CASE WHEN {linked} THEN s._probability WHEN {review} THEN d.probability ELSE r.score END AS score)
+          CASE WHEN {linked} THEN s._probability WHEN {review} THEN d.probability ELSE r.score END AS score,
+          -- a linked record is settled: its packed state (link.STATE) is of no further use
+          CASE WHEN {linked} THEN NULL ELSE r._state END AS _state)
         FROM {RESULTS} r
         LEFT JOIN rc_lk_classified s ON s._row = r._lk_row
         LEFT JOIN (SELECT * FROM {DECISIONS} WHERE decision = 'REVIEW') d ON d.i_row = r._lk_row"""
