@@ -5,11 +5,13 @@ under --cache), then alternately measure
 
 - the floor: DuckDB reading both inputs and inner-joining them on the 12-digit ID, every
   column carried through the join (the least any reconciliation must do), same threads and
-  memory limit;
-- the reconciliation: `gateway reconcile` in a child process, wall time, peak memory (the
-  child's own peak RSS, and the peak sum of PSS over it and its worker processes, sampled);
+  memory limit (A: reduced to one row, in this process; B: materialized; C: A in a fresh
+  process, start-up included, for information);
+- the reconciliation: `gateway reconcile` in a child process, wall time and CPU;
 
-and score the output against the generator's ground truth (a seed the tests never use).
+then one more, untimed run for peak memory (the child's own peak RSS, and the peak sum of PSS
+over it and its worker processes, sampled every 0.1 s: the sampler costs CPU on the same
+cores, so the timed runs go without it), and score the output against the generator's ground truth (a seed the tests never use).
 Prints a markdown table for BENCHMARKS.md and the extrapolation to 91 million.
 
     .venv/bin/python bench/reconcile.py                      # 1M and 10M, Parquet inputs
