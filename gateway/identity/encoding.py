@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Literal
 
 import ftfy
@@ -143,7 +144,32 @@ def _case_anomalies(text: str) -> int:
     return len(styles) - majority
 
 
-def _utf8_double(text: str, raw: bytes | None) -> str | None:
+# Letters a code page ftfy tries shows for a byte that leads a UTF-8 sequence (C2 C3 D0 D9),
+# followed by a space (ftfy.chardata.ALTERED_UTF8_RE), and U+0085 (byte 85 in Latin-1).
+_SPACE_AFTER_LEAD = re.compile("[\u00c2\u00c3\u00d9\u0102\u0110] |\x85")
+
+
+def _utf8_double_strict(raw: bytes | None) -> str | None:
+    """The whole text's strict UTF-8 round trip, when it is plausible Vietnamese and ftfy
+    would give the same text; else None (ask `_utf8_double_ftfy`).
+
+    ftfy's first decoding is this one, and a plausible text has no byte a further step could
+    decode again (a UTF-8 continuation byte reads as a symbol in every code page ftfy tries),
+    except where ftfy would first turn a space back into the U+00A0 it stood for: after a
+    letter whose byte leads a UTF-8 sequence (_SPACE_AFTER_LEAD), or U+0085 itself. A third
+    of ftfy's cost; tests/identity/test_properties.py checks the two agree."""
+    if raw is None:
+        return None
+    try:
+        strict = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _SPACE_AFTER_LEAD.search(strict) or problems(unicodedata.normalize("NFC", strict)):
+        return None
+    return strict
+
+
+def _utf8_double_ftfy(text: str, raw: bytes | None) -> str | None:
     fixed = ftfy.fix_and_explain(text, _FTFY_CONFIG)
     steps = fixed.explanation or []
     if any("utf-8" in step[1] or "utf8" in step[1] for step in steps) and not problems(fixed.text):
@@ -154,6 +180,10 @@ def _utf8_double(text: str, raw: bytes | None) -> str | None:
         return raw.decode("utf-8") if raw is not None else None
     except UnicodeDecodeError:
         return None
+
+
+def _utf8_double(text: str, raw: bytes | None) -> str | None:
+    return _utf8_double_strict(raw) or _utf8_double_ftfy(text, raw)
 
 
 def _cp1258(raw: bytes) -> str | None:
@@ -192,6 +222,35 @@ def _tcvn3(raw: bytes) -> str | None:
 _PRIORITY: tuple[EncodingKind, ...] = ("utf8_double", "tcvn3", "vni", "cp1258")
 
 
+def _candidates(s: str) -> Iterator[tuple[EncodingKind, str]]:
+    """The plausible repairs of ``s`` (see `decodings`), lazily, in `_PRIORITY` order."""
+    text = unicodedata.normalize("NFC", s)
+    if problems(text) == 0:
+        return
+    raw = _as_bytes(text)
+    for kind in _PRIORITY:
+        if kind == "utf8_double":
+            candidate = _utf8_double(text, raw)
+        elif raw is None:
+            continue
+        elif kind == "tcvn3":
+            candidate = _tcvn3(raw)
+            # The decoding is ASCII and Vietnamese letters, whose case changes no problem:
+            # restore the case only where the decoding is plausible.
+            if candidate is None or problems(unicodedata.normalize("NFC", candidate)):
+                continue
+            candidate = _restore_case(candidate)
+        elif kind == "vni":
+            candidate = _vni(raw)
+        else:
+            candidate = _cp1258(raw)
+        if candidate is None:
+            continue
+        candidate = unicodedata.normalize("NFC", candidate)
+        if candidate != text and problems(candidate) == 0:
+            yield kind, candidate
+
+
 def decodings(s: str) -> dict[EncodingKind, str]:
     """Return every plausible repair of ``s``: encoding -> repaired text (NFC).
 
@@ -200,25 +259,7 @@ def decodings(s: str) -> dict[EncodingKind, str]:
     example TCVN3 "KIÒU" is "KIỀU", while the same bytes in Windows-1258 are "KỈU").
     Raises nothing.
     """
-    text = unicodedata.normalize("NFC", s)
-    if problems(text) == 0:
-        return {}
-    raw = _as_bytes(text)
-    found: dict[EncodingKind, str] = {}
-    decoded: dict[EncodingKind, str | None] = {"utf8_double": _utf8_double(text, raw)}
-    if raw is not None:
-        decoded["tcvn3"] = _tcvn3(raw)
-        decoded["vni"] = _vni(raw)
-        decoded["cp1258"] = _cp1258(raw)
-    for kind, candidate in decoded.items():
-        if candidate is None:
-            continue
-        candidate = unicodedata.normalize(
-            "NFC", _restore_case(candidate) if kind == "tcvn3" else candidate
-        )
-        if candidate != text and problems(candidate) == 0:
-            found[kind] = candidate
-    return found
+    return dict(_candidates(s))
 
 
 def repair_encoding(s: str) -> tuple[str, EncodingKind | None]:
@@ -232,8 +273,13 @@ def repair_encoding(s: str) -> tuple[str, EncodingKind | None]:
     letter case wins ("Phan Thanh Ửng" over "Phan Thanh ưng"), then the order utf8_double,
     tcvn3, vni, cp1258. Raises nothing.
     """
-    found = decodings(s)
-    if not found:
-        return s, None
-    kind = min(found, key=lambda k: (_case_anomalies(found[k]), _PRIORITY.index(k)))
-    return found[kind], kind
+    # The decodings come in priority order, so the first without a case anomaly wins and the
+    # rest need not be tried (most repairs stop at the first decoding).
+    best: tuple[int, str, EncodingKind] | None = None
+    for kind, candidate in _candidates(s):
+        anomalies = _case_anomalies(candidate)
+        if anomalies == 0:
+            return candidate, kind
+        if best is None or anomalies < best[0]:
+            best = (anomalies, candidate, kind)
+    return (s, None) if best is None else (best[1], best[2])

@@ -8,10 +8,16 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from gateway.identity import compare_names, decodings, fold_name, normalize_name, repair_encoding
-from gateway.identity.encoding import EncodingKind, problems
+from gateway.identity.encoding import (
+    EncodingKind,
+    _as_bytes,
+    _utf8_double_ftfy,
+    _utf8_double_strict,
+    problems,
+)
 
 from .corpus import FAMILY_NAMES, GIVEN_NAMES, MIDDLE_NAMES, NEW_STYLE
-from .encoders import ENCODERS, encode_tcvn3_capitals_font, expected_repair
+from .encoders import ENCODERS, encode_tcvn3_capitals_font, encode_utf8_double, expected_repair
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -114,3 +120,31 @@ def test_all_capitals_typed_in_a_tcvn3_capitals_font_are_repaired(name: str) -> 
     mojibake = encode_tcvn3_capitals_font(upper)
     assume(problems(mojibake) > 0)
     assert decodings(mojibake).get("tcvn3") == expected_repair(upper, "tcvn3", capitals_font=True)
+
+
+# Names whose words end in a letter whose byte leads a UTF-8 sequence (Â Ã Ù Ă Đ), where ftfy
+# would turn the following space back into U+00A0 before decoding.
+_LEAD_THEN_SPACE = st.text(alphabet=st.sampled_from("ÂÃÙĂĐâãùoàn \u00a0\u0085"), max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(names(), messy_text, _LEAD_THEN_SPACE),
+    st.integers(min_value=1, max_value=3),
+    st.sampled_from(["", "\u00a0", "\u00c2\u00a0"]),
+)
+def test_the_strict_utf8_shortcut_gives_what_ftfy_gives(name: str, times: int, lost: str) -> None:
+    # _utf8_double_strict skips ftfy when the strict round trip is plausible; it must only
+    # ever return what ftfy's path returns on the same text.
+    text = name
+    for _ in range(times):
+        text = encode_utf8_double(text)
+    if lost:
+        # What forms and "clean-up" scripts do to mojibake: U+00A0 (or "Â" + U+00A0, the
+        # UTF-8 of U+00A0 read as Windows-1252) becomes a plain space.
+        text = text.replace(lost, " ")
+    text = unicodedata.normalize("NFC", text)
+    raw = _as_bytes(text)
+    shortcut = _utf8_double_strict(raw)
+    assume(shortcut is not None)
+    assert shortcut == _utf8_double_ftfy(text, raw)
