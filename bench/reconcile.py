@@ -26,10 +26,10 @@ import datetime
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -97,7 +97,11 @@ def floor_seconds(files: SynthFiles, threads: int, memory_limit: str) -> tuple[f
     materialized as a table; C: A in a fresh Python process, start-up and `import duckdb`
     included, as the reconcile run pays them). Same threads and memory limit as the run."""
     query, join = _floor_join(files)
-    config = {"threads": threads, "memory_limit": memory_limit, "preserve_insertion_order": False}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "threads": threads,
+        "memory_limit": memory_limit,
+        "preserve_insertion_order": False,
+    }
     con = duckdb.connect(config=config)
     try:
         started = time.perf_counter()
@@ -166,34 +170,38 @@ def run_reconcile(
         "--out", str(out), "--threads", str(threads), "--memory-limit", memory_limit, "--no-progress", "--format", fmt,
         *(() if linkage else ("--no-linkage",)),
     ]  # fmt: skip
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
-    child = subprocess.Popen(
-        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    peak = [0]
-    done = threading.Event()
+    # Output to files and the child reaped with wait4: its own peak RSS and CPU (with its
+    # worker processes), not the largest of every child this benchmark ever started (the
+    # generator's, say, which RUSAGE_CHILDREN would report).
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        child = subprocess.Popen(argv, cwd=ROOT, stdout=stdout, stderr=stderr, text=True)
+        peak = [0]
+        done = threading.Event()
 
-    def sample() -> None:
-        while not done.wait(0.1):
-            peak[0] = max(peak[0], _tree_pss_kib(child.pid))
+        def sample() -> None:
+            while not done.wait(0.1):
+                peak[0] = max(peak[0], _tree_pss_kib(child.pid))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    if sample_memory:
-        sampler.start()
-    stdout, stderr = child.communicate()
-    seconds = time.perf_counter() - started
-    done.set()
-    if sample_memory:
-        sampler.join()
-    if child.returncode != 0:
-        raise SystemExit(f"gateway reconcile failed ({child.returncode}):\n{stderr}\n{stdout}")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    rss, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
+        sampler = threading.Thread(target=sample, daemon=True)
+        if sample_memory:
+            sampler.start()
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        if sample_memory:
+            sampler.join()
+        if child.returncode != 0:
+            stdout.seek(0)
+            stderr.seek(0)
+            raise SystemExit(
+                f"gateway reconcile failed ({child.returncode}):\n{stderr.read()}\n{stdout.read()}"
+            )
+    rss, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     timings = json.loads((out / "summary.json").read_text()).get("timings_seconds", {})
     stages = tuple((str(k), float(v)) for k, v in timings.items())
-    return RunResult(seconds, max(rss, before) / 1024, peak[0] / 1024, cpu, stages)
+    return RunResult(seconds, rss / 1024, peak[0] / 1024, cpu, stages)
 
 
 @dataclass(frozen=True)
@@ -207,7 +215,9 @@ class Row:
     run: RunResult
     accuracy: Accuracy
     discrepant_share: float
-    paired_ratio: float  # median over the repeats of (that run / the floor A measured just before it)
+    paired_ratio: (
+        float  # median over the repeats of (that run / the floor A measured just before it)
+    )
 
 
 def bench(size: int, args: argparse.Namespace) -> Row:
@@ -218,11 +228,27 @@ def bench(size: int, args: argparse.Namespace) -> Row:
     floors, runs = [], []
     for _ in range(args.repeat):
         floors.append(floor_seconds(files, args.threads, args.memory_limit))
-        runs.append(run_reconcile(files, out, args.threads, args.memory_limit, args.output_format,
-                                  args.with_linkage, sample_memory=False))
+        runs.append(
+            run_reconcile(
+                files,
+                out,
+                args.threads,
+                args.memory_limit,
+                args.output_format,
+                args.with_linkage,
+                sample_memory=False,
+            )
+        )
     # Peak memory from one more run, not timed: the sampler would slow the timed runs.
-    sampled = run_reconcile(files, out, args.threads, args.memory_limit, args.output_format,
-                            args.with_linkage, sample_memory=True)
+    sampled = run_reconcile(
+        files,
+        out,
+        args.threads,
+        args.memory_limit,
+        args.output_format,
+        args.with_linkage,
+        sample_memory=True,
+    )
     accuracy = score(out / f"reconciliation.{args.output_format}", files.truth)
     shares = duckdb.execute(f"SELECT avg((kind <> 'none')::INT) FROM '{files.truth}'").fetchall()
     share = shares[0][0]
@@ -316,8 +342,11 @@ def main() -> None:
     )
     parser.add_argument("--output-format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--generate-only", action="store_true", help="fill the cache and stop")
-    parser.add_argument("--with-linkage", action="store_true",
-                        help="run the demographic linkage too (default: the ID pass alone, issue 9's scope)")
+    parser.add_argument(
+        "--with-linkage",
+        action="store_true",
+        help="run the demographic linkage too (default: the ID pass alone, issue 9's scope)",
+    )
     args = parser.parse_args()
     if args.generate_only:
         for size in (int(s) for s in args.sizes.split(",")):
