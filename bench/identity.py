@@ -23,7 +23,14 @@ from pathlib import Path
 
 from rapidfuzz.distance import JaroWinkler
 
-from gateway.identity import compare_names, fold_name, folded_similarity, normalize_name
+from gateway.identity import (
+    compare_names,
+    fold_name,
+    folded_similarity,
+    normalize_name,
+    repair_encoding,
+)
+from gateway.reconcile.synth_names import ENCODERS
 
 FAMILY = "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trương Lương Quách".split()
 MIDDLE = (
@@ -107,6 +114,11 @@ def main() -> None:
     pairs = make_pairs(names, rng)
     folded_pairs = [(fold_name(a), fold_name(b)) for a, b in pairs]
     compare_sample = pairs[: max(1, args.names // 5)]
+    # The legacy encodings in turn (what the reconciliation's toolkit pass repairs).
+    kinds = sorted(ENCODERS)
+    mojibake = [
+        ENCODERS[kinds[i % len(kinds)]](n) for i, n in enumerate(names[: len(compare_sample)])
+    ]
     for name in names:  # warm the bounded syllable caches, as a long batch run would be
         normalize_name(name)
 
@@ -115,6 +127,14 @@ def main() -> None:
             for name in names:
                 function(name)
             return len(names)
+
+        return run
+
+    def each(function: Callable[[str], object], data: Sequence[str]) -> Callable[[], int]:
+        def run() -> int:
+            for text in data:
+                function(text)
+            return len(data)
 
         return run
 
@@ -128,7 +148,7 @@ def main() -> None:
 
         return run
 
-    nfc_upper, normalized, folded, bare_jw, folded_cmp, full_cmp = rates(
+    nfc_upper, normalized, folded, bare_jw, folded_cmp, full_cmp, round_trip, repaired = rates(
         [
             loop(lambda s: unicodedata.normalize("NFC", s).upper()),
             loop(normalize_name),
@@ -136,6 +156,8 @@ def main() -> None:
             pairwise(JaroWinkler.normalized_similarity, folded_pairs),
             pairwise(folded_similarity, folded_pairs),
             pairwise(compare_names, compare_sample),
+            each(lambda s: s.encode("cp1252", "ignore").decode("utf-8", "ignore"), mojibake),
+            each(repair_encoding, mojibake),
         ],
         args.repeats,
     )
@@ -144,6 +166,12 @@ def main() -> None:
         ("fold_name", folded, "NFC + upper()", nfc_upper),
         ("folded comparison", folded_cmp, "bare JaroWinkler", bare_jw),
         ("compare_names (full)", full_cmp, "bare JaroWinkler", bare_jw),
+        (
+            "repair_encoding (mojibake, 4 encodings)",
+            repaired,
+            "cp1252 -> UTF-8 round trip",
+            round_trip,
+        ),
     ]
 
     print("# Identity toolkit benchmark\n")
