@@ -226,29 +226,18 @@ def bench(size: int, args: argparse.Namespace) -> Row:
     files = generate(spec, args.cache, args.input_format)
     out = args.cache / f"out-{size}"
     floors, runs = [], []
+
+    def run(sample_memory: bool) -> RunResult:
+        return run_reconcile(
+            files, out, args.threads, args.memory_limit, args.output_format,
+            args.with_linkage, sample_memory=sample_memory,
+        )  # fmt: skip
+
     for _ in range(args.repeat):
         floors.append(floor_seconds(files, args.threads, args.memory_limit))
-        runs.append(
-            run_reconcile(
-                files,
-                out,
-                args.threads,
-                args.memory_limit,
-                args.output_format,
-                args.with_linkage,
-                sample_memory=False,
-            )
-        )
+        runs.append(run(sample_memory=False))
     # Peak memory from one more run, not timed: the sampler would slow the timed runs.
-    sampled = run_reconcile(
-        files,
-        out,
-        args.threads,
-        args.memory_limit,
-        args.output_format,
-        args.with_linkage,
-        sample_memory=True,
-    )
+    sampled = run(sample_memory=True)
     accuracy = score(out / f"reconciliation.{args.output_format}", files.truth)
     shares = duckdb.execute(f"SELECT avg((kind <> 'none')::INT) FROM '{files.truth}'").fetchall()
     share = shares[0][0]
