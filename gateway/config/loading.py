@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import os
 import tomllib
 from collections.abc import Mapping
@@ -37,6 +36,7 @@ from gateway.config.model import (
     check_facility,
     check_networks,
 )
+from gateway.config.section import Section, as_table, enum_value
 from gateway.delivery.errors import DeliveryConfigError
 from gateway.delivery.settings import DeliverySettings
 from gateway.signing.policy import SignaturePolicy
@@ -61,7 +61,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
 
 
 def _from_mapping(data: Mapping[str, Any], base: Path) -> Settings:
-    top = _Section(data, "", base)
+    top = Section(data, "", base)
     settings = Settings(
         host=top.text("host", "127.0.0.1"),
         port=top.integer("port", 8080, low=0, high=65535),
@@ -86,7 +86,7 @@ def _from_mapping(data: Mapping[str, Any], base: Path) -> Settings:
     return settings
 
 
-def _store(s: _Section) -> StoreConfig:
+def _store(s: Section) -> StoreConfig:
     d = StoreConfig()
     value = StoreConfig(
         dsn=s.opt_text("dsn"),
@@ -102,7 +102,7 @@ def _store(s: _Section) -> StoreConfig:
     return value
 
 
-def _delivery(s: _Section) -> DeliveryConfig:
+def _delivery(s: Section) -> DeliveryConfig:
     default = DeliverySettings()
     values: dict[str, Any] = {}
     for item in fields(DeliverySettings):
@@ -120,7 +120,7 @@ def _delivery(s: _Section) -> DeliveryConfig:
     return value
 
 
-def _limits(s: _Section) -> Limits:
+def _limits(s: Section) -> Limits:
     d = Limits()
     value = Limits(
         dossier_body_bytes=s.integer("dossier_body_bytes", d.dossier_body_bytes, low=1),
@@ -133,7 +133,7 @@ def _limits(s: _Section) -> Limits:
     return value
 
 
-def _intake(s: _Section) -> IntakeConfig:
+def _intake(s: Section) -> IntakeConfig:
     value = IntakeConfig(
         worker=s.choice("worker", ("process", "thread"), "process"),
         max_waiting=s.integer("max_waiting", IntakeConfig.max_waiting, low=1),
@@ -142,7 +142,7 @@ def _intake(s: _Section) -> IntakeConfig:
     return value
 
 
-def _rate(s: _Section, default: RateLimit) -> RateLimit:
+def _rate(s: Section, default: RateLimit) -> RateLimit:
     value = RateLimit(
         rate=s.number("rate", default.rate, positive=True),
         burst=s.number("burst", default.burst, low=1.0),
@@ -151,7 +151,7 @@ def _rate(s: _Section, default: RateLimit) -> RateLimit:
     return value
 
 
-def _signing(s: _Section) -> SigningConfig:
+def _signing(s: Section) -> SigningConfig:
     value = SigningConfig(
         trust_dir=s.path("trust_dir"),
         keys_dir=s.path("keys_dir"),
@@ -164,7 +164,7 @@ def _signing(s: _Section) -> SigningConfig:
     return value
 
 
-def _tls(s: _Section) -> TlsConfig:
+def _tls(s: Section) -> TlsConfig:
     value = TlsConfig(
         cert=s.path("cert"),
         key=s.path("key"),
@@ -178,7 +178,7 @@ def _tls(s: _Section) -> TlsConfig:
     return value
 
 
-def _proxy(s: _Section) -> ProxyConfig:
+def _proxy(s: Section) -> ProxyConfig:
     value = ProxyConfig(
         trusted=tuple(s.texts("trusted")),
         client_cert_header=s.text("client_cert_header", "X-Client-Cert"),
@@ -188,7 +188,7 @@ def _proxy(s: _Section) -> ProxyConfig:
     return value
 
 
-def _inbox(s: _Section) -> InboxConfig:
+def _inbox(s: Section) -> InboxConfig:
     value = InboxConfig(
         dir=s.path("dir"),
         facility=s.opt_text("facility"),
@@ -201,7 +201,7 @@ def _inbox(s: _Section) -> InboxConfig:
     return value
 
 
-def _callbacks(s: _Section) -> CallbackConfig:
+def _callbacks(s: Section) -> CallbackConfig:
     d = CallbackConfig()
     value = CallbackConfig(
         enabled=s.flag("enabled", d.enabled),
@@ -218,11 +218,11 @@ def _callbacks(s: _Section) -> CallbackConfig:
     return value
 
 
-def _portal_face(s: _Section) -> PortalFaceConfig:
+def _portal_face(s: Section) -> PortalFaceConfig:
     accounts: dict[str, PortalAccount] = {}
     for username, body in s.table("accounts").items():
-        a = _Section(
-            _as_table(body, f"portal_face.accounts.{username}"),
+        a = Section(
+            as_table(body, f"portal_face.accounts.{username}"),
             f"portal_face.accounts.{username}",
             Path("."),
         )
@@ -254,7 +254,7 @@ def _facilities(table: Mapping[str, Any], base: Path) -> dict[str, FacilityConfi
     result: dict[str, FacilityConfig] = {}
     for code, body in table.items():
         check_facility(code, f"[facilities.{code}]")
-        s = _Section(_as_table(body, f"facilities.{code}"), f"facilities.{code}", base)
+        s = Section(as_table(body, f"facilities.{code}"), f"facilities.{code}", base)
         rate = s.opt_number("rate")
         burst = s.opt_number("burst")
         limit = None
@@ -267,7 +267,7 @@ def _facilities(table: Mapping[str, Any], base: Path) -> dict[str, FacilityConfi
         result[code] = FacilityConfig(
             code=code,
             tokens=_tokens(s.items("tokens"), f"facilities.{code}.tokens"),
-            signature_policy=_enum_value(
+            signature_policy=enum_value(
                 SignaturePolicy, policy, f"facilities.{code}.signature_policy"
             )
             if policy is not None
@@ -283,7 +283,7 @@ def _operators(table: Mapping[str, Any], base: Path) -> dict[str, OperatorConfig
     for name, body in table.items():
         if not OPERATOR_NAME.match(name):
             raise ConfigError(f"[operators.{name}]: an operator name is 1-64 of a-z 0-9 . _ -")
-        s = _Section(_as_table(body, f"operators.{name}"), f"operators.{name}", base)
+        s = Section(as_table(body, f"operators.{name}"), f"operators.{name}", base)
         certificates = tuple(c.lower().replace(":", "") for c in s.texts("certificates"))
         for cert in certificates:
             if not HEX64.match(cert):
@@ -328,126 +328,3 @@ def _as_time(value: Any, where: str) -> datetime | None:
             raise ConfigError(f"{where}: {value!r} is not an ISO 8601 time") from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     raise ConfigError(f"{where}: expires_at must be a time")
-
-
-def _as_table(value: Any, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"[{where}] must be a table")
-    return value
-
-
-def _enum_value(kind: type[enum.Enum], value: str, where: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(str(m.value) for m in kind)
-        raise ConfigError(f"{where}: {value!r} is not one of {allowed}") from None
-
-
-class _Section:
-    """Typed reads from one TOML table; `finish` refuses keys nobody asked for."""
-
-    def __init__(self, data: Mapping[str, Any], name: str, base: Path) -> None:
-        self._data = data
-        self._name = name
-        self._base = base
-        self._seen: set[str] = set()
-
-    def _where(self, key: str) -> str:
-        return f"{self._name}.{key}" if self._name else key
-
-    def _get(self, key: str) -> Any:
-        self._seen.add(key)
-        return self._data.get(key)
-
-    def section(self, key: str) -> _Section:
-        return _Section(self.table(key), self._where(key), self._base)
-
-    def table(self, key: str) -> Mapping[str, Any]:
-        value = self._get(key)
-        return {} if value is None else _as_table(value, self._where(key))
-
-    def text(self, key: str, default: str) -> str:
-        value = self.opt_text(key)
-        return default if value is None else value
-
-    def opt_text(self, key: str) -> str | None:
-        value = self._get(key)
-        if value is not None and not isinstance(value, str):
-            raise ConfigError(f"{self._where(key)} must be a string")
-        return value
-
-    def integer(
-        self, key: str, default: int, *, low: int | None = None, high: int | None = None
-    ) -> int:
-        value = self._get(key)
-        if value is None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{self._where(key)} must be an integer")
-        if (low is not None and value < low) or (high is not None and value > high):
-            raise ConfigError(f"{self._where(key)} = {value} is out of range")
-        return value
-
-    def number(
-        self, key: str, default: float, *, positive: bool = False, low: float | None = None
-    ) -> float:
-        value = self.opt_number(key)
-        if value is None:
-            return default
-        if value < 0 or (positive and value == 0) or (low is not None and value < low):
-            raise ConfigError(f"{self._where(key)} = {value} is out of range")
-        return value
-
-    def opt_number(self, key: str) -> float | None:
-        value = self._get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{self._where(key)} must be a number")
-        return float(value)
-
-    def flag(self, key: str, default: bool) -> bool:
-        value = self._get(key)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise ConfigError(f"{self._where(key)} must be true or false")
-        return value
-
-    def path(self, key: str) -> Path | None:
-        value = self.opt_text(key)
-        if value is None:
-            return None
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else self._base / path
-
-    def items(self, key: str) -> list[Any]:
-        value = self._get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise ConfigError(f"{self._where(key)} must be a list")
-        return value
-
-    def texts(self, key: str) -> list[str]:
-        items = self.items(key)
-        if not all(isinstance(item, str) for item in items):
-            raise ConfigError(f"{self._where(key)} must be a list of strings")
-        return items
-
-    def choose(self, key: str, kind: type[Any], default: Any) -> Any:
-        value = self.opt_text(key)
-        return default if value is None else _enum_value(kind, value, self._where(key))
-
-    def choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
-        value = self.text(key, default)
-        if value not in allowed:
-            raise ConfigError(f"{self._where(key)}: {value!r} is not one of {', '.join(allowed)}")
-        return value
-
-    def finish(self) -> None:
-        unknown = sorted(set(self._data) - self._seen)
-        if unknown:
-            where = f"[{self._name}]" if self._name else "the top level"
-            raise ConfigError(f"unknown key(s) in {where}: {', '.join(unknown)}")
